@@ -1,0 +1,5 @@
+import sys
+
+from eco2.presentation.cli import main
+
+sys.exit(main())
