@@ -8,12 +8,12 @@ import inspect
 import sys
 from collections.abc import Sequence
 
-from eco2.presentation.cli import chat_commands, kb_commands
+from eco2.presentation.cli import chat_commands, eval_commands, kb_commands
 from eco2.presentation.cli.errors import CliError
 from eco2.presentation.log_setup import configure_logging
 from eco2.settings import Settings
 
-COMMAND_MODULES = (chat_commands, kb_commands)
+COMMAND_MODULES = (chat_commands, kb_commands, eval_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:
