@@ -43,5 +43,6 @@ async def main() -> None:
             ours = await _measure(runtime.workflow, "turn, embedded default (SQLite checkpoints)")
             # Same nodes and services; only the checkpointer differs.
             memory_graph = runtime.workflow.graph.copy(update={"checkpointer": InMemorySaver()})
-            peer = await _measure(ChatWorkflow(memory_graph, runtime.notifier), "peer: same graph, in-memory checkpoints")
+            peer_workflow = ChatWorkflow(memory_graph, runtime.notifier)
+            peer = await _measure(peer_workflow, "peer: same graph, in-memory checkpoints")
     print(f"ratio p50 embedded/in-memory = {ours['p50'] / peer['p50']:.2f}x (target: embedded p50 <= 10 ms)")

@@ -106,14 +106,17 @@ def test_issue_examples_in_one_batch(data_dir, tmp_path):
     batch.write_text("\n".join(json.dumps({"q": q}, ensure_ascii=False) for q in expected), encoding="utf-8")
     proc = run_eco2("ask", "--batch", str(batch), data_dir=data_dir)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    got = {row["answer"] and q: row["category"] for q, row in zip(expected, map(json.loads, proc.stdout.splitlines()),
-                                                                   strict=True)}
-    assert got == expected
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert all(row["answer"] for row in rows)
+    assert {q: row["category"] for q, row in zip(expected, rows, strict=True)} == expected
 
 
 def test_session_survives_between_processes(data_dir):
-    first = json.loads(run_eco2("ask", "--json", "--session", "s", "생수병 어떻게 버려?", data_dir=data_dir).stdout)
-    second = json.loads(run_eco2("ask", "--json", "--session", "s", "뚜껑은요?", data_dir=data_dir).stdout)
+    def ask(question: str) -> dict:
+        return json.loads(run_eco2("ask", "--json", "--session", "s", question, data_dir=data_dir).stdout)
+
+    first = ask("생수병 어떻게 버려?")
+    second = ask("뚜껑은요?")
     assert second["item"] == first["item"]
     assert "뚜껑" in second["answer"]
 

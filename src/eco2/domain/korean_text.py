@@ -120,3 +120,20 @@ def josa_ro(word: str) -> str:
         tail = (ord(last) - _HANGUL_BASE) % 28
         return word + ("로" if tail in (0, 8) else "으로")
     return word + "(으)로"
+
+
+# Colloquial spellings and English condition words rewritten to the forms the knowledge base uses.
+_VARIANTS = (
+    ("봉다리", "봉지"), ("밧데리", "배터리"), ("빳데리", "배터리"), ("바떼리", "배터리"), ("배러리", "배터리"),
+    ("후라이팬", "프라이팬"), ("후라이펜", "프라이팬"), ("쇼파", "소파"), ("스뎅", "스테인리스"),
+    ("패트병", "페트병"), ("펫트병", "페트병"), ("스치로폼", "스티로폼"), ("스티로폴", "스티로폼"),
+    ("greasy", "기름"), ("oily", "기름"), ("dirty", "오염"), ("broken", "깨진"), ("cracked", "깨진"),
+)
+
+
+def standardize(text: str) -> str:
+    """Rewrite colloquial variants in normalised text ("보조밧데리" -> "보조배터리")."""
+    for variant, standard in _VARIANTS:
+        if variant in text:
+            text = text.replace(variant, standard)
+    return text

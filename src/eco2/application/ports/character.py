@@ -15,6 +15,10 @@ class CharacterDTO:
     code: str = ""
 
 
+class CharacterServiceError(RuntimeError):
+    """The character service could not answer (down, too slow, or refused the request)."""
+
+
 class CharacterClientPort(ABC):
     @abstractmethod
     async def get_character_by_waste_category(self, waste_category: str) -> CharacterDTO | None: ...

@@ -27,6 +27,10 @@ class PlaceDTO:
     phone: str = ""
 
 
+class LocationServiceError(RuntimeError):
+    """The location service could not answer (down, too slow, or refused the request)."""
+
+
 class LocationClientPort(ABC):
     @abstractmethod
     async def search_nearby(

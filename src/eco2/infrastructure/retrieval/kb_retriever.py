@@ -8,6 +8,7 @@ the closest items as suggestions.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -15,8 +16,8 @@ from rapidfuzz import fuzz, process
 from eco2.application.ports.retriever import RetrieverPort
 from eco2.domain.categories import CATEGORY_LABELS, WasteCategory
 from eco2.domain.knowledge import CategoryRule, ItemCondition, ItemPart, KnowledgeBase, WasteItem
+from eco2.domain.korean_text import compact, content_words, normalize, standardize, strip_particle, to_jamo
 from eco2.domain.retrieval import Match, RetrievalResult
-from eco2.domain.korean_text import compact, content_words, normalize, to_jamo
 
 CONFIDENCE_FLOOR = 0.8
 _MAX_SCAN_CHARS = 300
@@ -43,6 +44,7 @@ class KnowledgeBaseRetriever(RetrieverPort):
         self._items = {item.name: item for item in kb.items}
         self._hangul: dict[str, list[_Target]] = {}
         self._latin: dict[str, list[_Target]] = {}
+        self._single: dict[str, list[_Target]] = {}
         for slug, rule in kb.categories.items():
             for alias in (CATEGORY_LABELS[slug], *rule.aliases):
                 self._add(alias, _Target(slug, None, alias))
@@ -52,7 +54,7 @@ class KnowledgeBaseRetriever(RetrieverPort):
         self._longest = max((len(k) for k in self._hangul), default=1)
         self._fuzzy_keys: list[str] = []
         self._fuzzy_targets: list[_Target] = []
-        for key, targets in (*self._hangul.items(), *self._latin.items()):
+        for key, targets in (*self._hangul.items(), *self._latin.items(), *self._single.items()):
             self._fuzzy_keys.append(to_jamo(key))
             self._fuzzy_targets.append(_preferred(targets))
 
@@ -67,13 +69,13 @@ class KnowledgeBaseRetriever(RetrieverPort):
         return self._kb.rule(category)
 
     def search(self, query: str, *, limit: int = 5, focus_item: str | None = None) -> RetrievalResult:
-        text = normalize(query)
+        text = standardize(normalize(query))
         cq = text.replace(" ", "")[:_MAX_SCAN_CHARS]
         if not cq:
             return RetrievalResult(query=query)
         focus = self._items.get(focus_item) if focus_item else None
 
-        hits = self._exact_hits(text, cq)
+        hits = _resolve_overlaps(self._exact_hits(text, cq), cq, _word_starts(text))
         item_hits = [h for h in hits if h.target.item is not None]
 
         if focus is not None:
@@ -82,28 +84,33 @@ class KnowledgeBaseRetriever(RetrieverPort):
                 return followup
 
         if hits:
-            matches = self._rank(hits, limit)
+            matches = self._rank(hits, cq, limit)
             best = matches[0]
-            part = _find_part(best.item, cq) if best.item else None
+            span = next(((h.start, h.start + h.length) for h in hits if h.target.alias == best.matched_text), (0, 0))
+            part = _find_part(best.item, cq, span) if best.item else None
             condition = _find_condition(best.item, cq) if best.item and part is None else None
             return RetrievalResult(query=query, matches=matches, part=part, condition=condition)
 
-        fuzzy = self._fuzzy(query, limit)
+        fuzzy = self._fuzzy(text, limit)
         if fuzzy and fuzzy[0].score >= CONFIDENCE_FLOOR:
             best = fuzzy[0]
             condition = _find_condition(best.item, cq) if best.item else None
             return RetrievalResult(query=query, matches=tuple(fuzzy), condition=condition)
 
-        return RetrievalResult(query=query, suggestions=self._suggest(query))
+        return RetrievalResult(query=query, suggestions=self._suggest(text))
 
     # -- evidence -------------------------------------------------------------------------------
 
     def _add(self, alias: str, target: _Target) -> None:
         key = compact(alias)
-        if len(key) < 2:
+        if not key:
             return
-        index = self._latin if key.isascii() else self._hangul
-        index.setdefault(normalize(alias) if key.isascii() else key, []).append(target)
+        if key.isascii():
+            self._latin.setdefault(_singular(normalize(alias)), []).append(target)
+        elif len(key) == 1:
+            self._single.setdefault(key, []).append(target)
+        else:
+            self._hangul.setdefault(key, []).append(target)
 
     def _exact_hits(self, text: str, cq: str) -> list[_Hit]:
         hits: list[_Hit] = []
@@ -114,28 +121,41 @@ class KnowledgeBaseRetriever(RetrieverPort):
                 targets = self._hangul.get(cq[start:end])
                 if targets:
                     hits.append(_Hit(_preferred(targets), start, end - start))
+        offset = 0
+        for word in text.split():
+            # One-syllable names ("옷", "책") count only as a whole word, never inside another word.
+            stem = strip_particle(word)
+            targets = self._single.get(stem) if len(stem) == 1 else None
+            if targets:
+                hits.append(_Hit(_preferred(targets), offset, 1))
+            offset += len(word)
         if any(ch.isascii() and ch.isalpha() for ch in text):
-            words = text.split()
+            words = [_singular(w) for w in text.split()]
+            positions = _word_starts(text)
             for i in range(len(words)):
                 for j in range(i + 1, min(len(words), i + 4) + 1):
                     targets = self._latin.get(" ".join(words[i:j]))
                     if targets:
-                        hits.append(_Hit(_preferred(targets), i, len(" ".join(words[i:j]))))
+                        hits.append(_Hit(_preferred(targets), positions[i], len("".join(words[i:j]))))
         return hits
 
-    def _rank(self, hits: list[_Hit], limit: int) -> tuple[Match, ...]:
-        # Items beat whole categories ("치킨 뼈는 음식물 쓰레기야?" is about 치킨 뼈); longer names beat
-        # the shorter names they contain ("깨진 유리컵" over "유리컵" over "유리").
-        ordered = sorted(hits, key=lambda h: (h.target.item is None, -h.length, h.start))
+    def _rank(self, hits: list[_Hit], cq: str, limit: int) -> tuple[Match, ...]:
+        # Items beat whole categories ("치킨 뼈는 음식물 쓰레기야?" is about 치킨 뼈). A name followed by a
+        # place particle or a removal verb is not what is being thrown away ("신문지에 싸서",
+        # "테이프 떼고"). Otherwise the last noun is the head ("노트북에서 뺀 배터리" is about 배터리).
+        def key(hit: _Hit) -> tuple[bool, bool, int]:
+            return (_is_modifier(cq, hit), hit.target.item is None, -hit.start)
+
+        ordered = sorted(hits, key=key)
         matches: list[Match] = []
         seen: set[str] = set()
-        top_length = ordered[0].length
+        top_length = max(h.length for h in hits)
         for hit in ordered:
             target = hit.target
-            key = target.item.name if target.item else target.category.value
-            if key in seen:
+            name = target.item.name if target.item else target.category.value
+            if name in seen:
                 continue
-            seen.add(key)
+            seen.add(name)
             kind = "품목" if target.item else "카테고리"
             exact = compact(target.alias) == compact(target.item.name if target.item else target.alias)
             reason = f"{kind} {'이름' if exact else '별칭'} '{target.alias}' 일치"
@@ -160,8 +180,8 @@ class KnowledgeBaseRetriever(RetrieverPort):
                 return RetrievalResult(query=cq, matches=(match,), condition=condition)
         return None
 
-    def _fuzzy(self, query: str, limit: int) -> list[Match]:
-        words = content_words(query)
+    def _fuzzy(self, text: str, limit: int) -> list[Match]:
+        words = content_words(text)
         candidates: list[str] = []
         for i in range(len(words)):
             for j in range(i + 1, min(len(words), i + 3) + 1):
@@ -185,8 +205,8 @@ class KnowledgeBaseRetriever(RetrieverPort):
         ranked = sorted(best.values(), key=lambda m: (-m.score, m.item is None))
         return ranked[:limit]
 
-    def _suggest(self, query: str) -> tuple[str, ...]:
-        words = content_words(query)
+    def _suggest(self, text: str) -> tuple[str, ...]:
+        words = content_words(text)
         probe = to_jamo("".join(words))[:60]
         if len(probe) < 2:
             return ()
@@ -210,21 +230,111 @@ def _preferred(targets: list[_Target]) -> _Target:
     return targets[0]
 
 
-def _find_part(item: WasteItem | None, cq: str) -> ItemPart | None:
+def _find_part(item: WasteItem | None, cq: str, skip: tuple[int, int] = (0, 0)) -> ItemPart | None:
+    """The part of ``item`` the question is about, if any.
+
+    A part that is being removed or merely present ("라벨 떼고", "손잡이 끈 있는데", "remove the label")
+    describes the item; the question is still about the item itself.
+    """
     if item is None:
         return None
     for part in item.parts:
         for alias in (part.name, *part.aliases):
             key = compact(alias)
-            if key and key in cq and compact(item.name) != key:
-                return part
+            if not key or compact(item.name) == key:
+                continue
+            occurrences = [m.start() for m in re.finditer(re.escape(key), cq)]
+            occurrences = [at for at in occurrences if not (skip[0] <= at < skip[1])]
+            if not occurrences:
+                continue
+            if any(_describes_item(cq, at, at + len(key)) for at in occurrences):
+                return None
+            return part
     return None
+
+
+def _describes_item(cq: str, start: int, end: int) -> bool:
+    if _REMOVAL.match(cq, end) or _ATTACHED.match(cq, end):
+        return True
+    return cq[:start].endswith(_ENGLISH_REMOVAL)
 
 
 def _find_condition(item: WasteItem | None, cq: str) -> ItemCondition | None:
     if item is None:
         return None
     for condition in item.conditions:
-        if any(compact(k) and compact(k) in cq for k in condition.keywords):
-            return condition
+        for keyword in condition.keywords:
+            key = compact(keyword)
+            if key and any(not _negated(cq, m.start(), m.end()) for m in re.finditer(re.escape(key), cq)):
+                return condition
     return None
+
+
+def _negated(cq: str, start: int, end: int) -> bool:
+    """ "안 깨진", "코팅 안 된", "음식 안 묻은", "기름 없는" state the opposite of the keyword."""
+    return cq[:start].endswith("안") or _NEGATED_AFTER.match(cq, end) is not None
+
+
+# After a name: a place/direction particle ("신문지에", "노트북에서", "종이로") or a removal verb
+# ("테이프 떼고", "스프링 빼고") marks something other than the thing being thrown away.
+_PLACE_PARTICLE = re.compile(r"(에서|에다가|에다|에는|에도|에|으로|로)")
+_REMOVAL = re.compile(r"(은|는|을|를|도|만)?(안|다|잘)?(떼|뗀|떼어|빼|뺀|빼고|제거|분리|벗기|벗겨|뜯)")
+_NEGATION = "안"
+_NEGATED_AFTER = re.compile(r"(은|는|이|가|도)?(안된|안됨|안돼|안되|안됐|않|없|아닌|아니)")
+_ATTACHED = re.compile(r"(이|가|은|는|도)?(있|달린|달려|달린|붙은|붙어|붙어있|끼워|끼운)")
+_ENGLISH_REMOVAL = ("remove", "removethe", "peel", "peeloff", "peeltheoff", "peelthe", "takeoff", "takeoffthe",
+                    "without", "withoutthe", "removing", "removingthe")
+# "X은 페트병이야?" names a guess, not the thing: the subject comes first.
+_PREDICATE = re.compile(r"(이야|인가|인지|이에요|예요|이냐|일까|이죠|이지|에해당|맞)")
+
+
+def _is_modifier(cq: str, hit: _Hit) -> bool:
+    end = hit.start + hit.length
+    if _REMOVAL.match(cq, end) or _PREDICATE.match(cq, end) or (end == len(cq) - 1 and cq.endswith("야")):
+        return True
+    if _PLACE_PARTICLE.match(cq, end):
+        follow = cq[end:]
+        # "종이로 버려?" names a destination; "로" inside a longer word ("로봇") does not count.
+        return not follow.startswith(("로봇", "로션", "로프"))
+    return False
+
+
+def _word_starts(text: str) -> list[int]:
+    """Offsets in the space-free text at which each word starts."""
+    starts, offset = [], 0
+    for word in text.split():
+        starts.append(offset)
+        offset += len(word)
+    return starts
+
+
+def _resolve_overlaps(hits: list[_Hit], cq: str, word_starts: list[int]) -> list[_Hit]:
+    """Keep the best of overlapping names: whole words first, then the longer name.
+
+    "택배박스 테이프" holds 택배박스 and 박스테이프; 박스테이프 starts inside a word, so 택배박스 wins.
+    A name right after "안" ("안 깨진 형광등") is negated: it yields to the shorter name inside it.
+    """
+    starts = set(word_starts)
+
+    def negated(hit: _Hit) -> bool:
+        return hit.start > 0 and cq[hit.start - 1] == _NEGATION and hit.start in starts
+
+    ranked = sorted(hits, key=lambda h: (negated(h), h.start not in starts, -h.length, h.start))
+    kept: list[_Hit] = []
+    for hit in ranked:
+        end = hit.start + hit.length
+        if any(hit.start < k.start + k.length and k.start < end for k in kept):
+            continue
+        kept.append(hit)
+    return kept
+
+
+def _singular(text: str) -> str:
+    words = []
+    for word in text.split():
+        if len(word) > 3 and word.endswith("es") and word[-3] in "sxz":
+            word = word[:-2]
+        elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        words.append(word)
+    return " ".join(words)
