@@ -23,7 +23,8 @@ _PLACE_WORDS = (
     "collection point", "collection box",
 )
 _WHERE_WORDS = (
-    "어디있", "어딨", "어디에있", "어디야", "위치", "어디서", "찾아", "where is", "where are", "where can i find",
+    "어디있", "어딨", "어디에있", "어디야", "위치", "어디서", "찾아", "있어", "있나", "있을까", "있는곳",
+    "where is", "where are", "where can i find",
 )
 _GREETING_WORDS = (
     "안녕", "하이", "반가", "고마", "감사", "땡큐", "수고", "잘가", "바이", "hello", "hi", "hey", "thank",

@@ -54,7 +54,12 @@ class KnowledgeBaseRetriever(RetrieverPort):
         self._longest = max((len(k) for k in self._hangul), default=1)
         self._fuzzy_keys: list[str] = []
         self._fuzzy_targets: list[_Target] = []
+        # Syllable -> fuzzy keys containing it: a typo leaves most syllables intact, so scoring only the
+        # keys that share one keeps typo matching fast.
+        self._by_syllable: dict[str, list[int]] = {}
         for key, targets in (*self._hangul.items(), *self._latin.items(), *self._single.items()):
+            for syllable in _syllables(key):
+                self._by_syllable.setdefault(syllable, []).append(len(self._fuzzy_keys))
             self._fuzzy_keys.append(to_jamo(key))
             self._fuzzy_targets.append(_preferred(targets))
 
@@ -184,17 +189,19 @@ class KnowledgeBaseRetriever(RetrieverPort):
         words = content_words(text)
         candidates: list[str] = []
         for i in range(len(words)):
-            for j in range(i + 1, min(len(words), i + 3) + 1):
+            for j in range(i + 1, min(len(words), i + 2) + 1):
                 candidate = "".join(words[i:j])
                 if 2 <= len(candidate) <= 30:
                     candidates.append(candidate)
         best: dict[str, Match] = {}
-        for candidate in candidates[:40]:
-            jamo = to_jamo(candidate)
-            for _key, score, index in process.extract(
-                jamo, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=70, limit=3
+        for candidate in candidates[:16]:
+            pool = self._pool(candidate)
+            # Latin words get no jamo slack: "light" is not a typo of "lighter".
+            cutoff = 90 if candidate.isascii() else 75
+            for _key, score, position in process.extract(
+                to_jamo(candidate), [self._fuzzy_keys[i] for i in pool], scorer=fuzz.ratio, score_cutoff=cutoff, limit=3
             ):
-                target = self._fuzzy_targets[index]
+                target = self._fuzzy_targets[pool[position]]
                 # Short words tolerate less: one wrong jamo in a two-syllable word is a different word.
                 penalty = 0.08 if len(candidate) <= 2 else 0.0
                 value = round(score / 100 - penalty, 3)
@@ -205,22 +212,34 @@ class KnowledgeBaseRetriever(RetrieverPort):
         ranked = sorted(best.values(), key=lambda m: (-m.score, m.item is None))
         return ranked[:limit]
 
+    def _pool(self, word: str) -> list[int]:
+        found: set[int] = set()
+        for syllable in _syllables(word):
+            found.update(self._by_syllable.get(syllable, ()))
+        return sorted(found)
+
     def _suggest(self, text: str) -> tuple[str, ...]:
         words = content_words(text)
         probe = to_jamo("".join(words))[:60]
         if len(probe) < 2:
             return ()
         names: list[str] = []
-        for _key, _score, index in process.extract(
-            probe, self._fuzzy_keys, scorer=fuzz.WRatio, score_cutoff=50, limit=12
+        pool = self._pool("".join(words))
+        for _key, _score, position in process.extract(
+            probe, [self._fuzzy_keys[i] for i in pool], scorer=fuzz.ratio, score_cutoff=40, limit=12
         ):
-            target = self._fuzzy_targets[index]
+            target = self._fuzzy_targets[pool[position]]
             name = target.item.name if target.item else target.category.label
             if name not in names:
                 names.append(name)
             if len(names) >= _SUGGESTIONS:
                 break
         return tuple(names)
+
+
+def _syllables(word: str) -> set[str]:
+    """Hangul words by syllable; Latin words by their first three letters."""
+    return {word[:3]} if word.isascii() else set(word)
 
 
 def _preferred(targets: list[_Target]) -> _Target:
@@ -278,7 +297,11 @@ def _negated(cq: str, start: int, end: int) -> bool:
 # After a name: a place/direction particle ("신문지에", "노트북에서", "종이로") or a removal verb
 # ("테이프 떼고", "스프링 빼고") marks something other than the thing being thrown away.
 _PLACE_PARTICLE = re.compile(r"(에서|에다가|에다|에는|에도|에|으로|로)")
-_REMOVAL = re.compile(r"(은|는|을|를|도|만)?(안|다|잘)?(떼|뗀|떼어|빼|뺀|빼고|제거|분리|벗기|벗겨|뜯)")
+_REMOVAL = re.compile(r"(은|는|을|를|도|만|이|가)?(안|다|잘|꼭|좀|먼저|다시)?(떼|뗀|떼어|빼|뺀|빼고|제거|분리|벗기|벗겨|뜯)")
+# "신문지랑 같이", "두부 담겨있던 용기", "반찬통": the name is company, content or the owner of a container.
+_WITH = re.compile(r"(이랑|랑|하고|와|과)(같이|함께|섞어|묶어)")
+_CONTENT = re.compile(r"(이|가|을|를)?(담겨|담긴|담았|들어있|들어 있|들었던|넣었던|포장했던)")
+_CONTAINER = re.compile(r"(통|용기|그릇|케이스|포장재|포장지|봉지|봉투|박스|상자)")
 _NEGATION = "안"
 _NEGATED_AFTER = re.compile(r"(은|는|이|가|도)?(안된|안됨|안돼|안되|안됐|않|없|아닌|아니)")
 _ATTACHED = re.compile(r"(이|가|은|는|도)?(있|달린|달려|달린|붙은|붙어|붙어있|끼워|끼운)")
@@ -291,6 +314,8 @@ _PREDICATE = re.compile(r"(이야|인가|인지|이에요|예요|이냐|일까|�
 def _is_modifier(cq: str, hit: _Hit) -> bool:
     end = hit.start + hit.length
     if _REMOVAL.match(cq, end) or _PREDICATE.match(cq, end) or (end == len(cq) - 1 and cq.endswith("야")):
+        return True
+    if _ATTACHED.match(cq, end) or _WITH.match(cq, end) or _CONTENT.match(cq, end) or _CONTAINER.match(cq, end):
         return True
     if _PLACE_PARTICLE.match(cq, end):
         follow = cq[end:]
