@@ -1,0 +1,168 @@
+"""Checkpointer comparison on a thread of 80 messages (~60 KiB of state), one run, side by side:
+
+(a) langgraph's AsyncPostgresSaver alone (on a pool), (b) CachedPostgresSaver with an L1 hit, (c) with an
+L1 miss (the thread's L1 keys dropped before each read). Per saver: ``aget_tuple`` latency and one turn
+(aget_tuple + aput + aput_writes); then sustained turns/s with 50 threads running at once.
+
+Uses ECO2_TEST_DATABASE_URL / ECO2_TEST_REDIS_URL (defaults: the local servers) in a throwaway schema
+and key prefix, both removed at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import quote
+
+import psycopg
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver, empty_checkpoint
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+from redis.asyncio import Redis
+
+from benchmarks.stats import summary_ms
+from eco2.infrastructure.checkpoint.cached_saver import CachedPostgresSaver
+from eco2.infrastructure.checkpoint.postgres_l2 import PooledPostgresSaver, PoolOptions, open_pool
+
+DATABASE_URL = os.environ.get("ECO2_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("ECO2_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+MESSAGES = 80
+READS = 300
+TURNS = 150
+CONCURRENT_THREADS = 50
+SUSTAIN_S = 4.0
+POOL = PoolOptions(min_size=10, max_size=10, timeout_s=10)
+
+
+def _history(seed: str, count: int = MESSAGES) -> list[dict[str, str]]:
+    body = "플라스틱 페트병은 내용물을 비우고 라벨을 떼어 투명 페트 전용 수거함에 버려 주세요. " * 7
+    return [{"role": "user" if i % 2 else "assistant", "content": f"{seed}-{i} {body}"} for i in range(count)]
+
+
+def _config(thread_id: str, checkpoint_id: str | None = None) -> RunnableConfig:
+    configurable: dict[str, Any] = {"thread_id": thread_id, "checkpoint_ns": ""}
+    if checkpoint_id:
+        configurable["checkpoint_id"] = checkpoint_id
+    return {"configurable": configurable}
+
+
+async def _turn(saver: BaseCheckpointSaver[Any], thread_id: str, step: int) -> None:
+    latest = await saver.aget_tuple(_config(thread_id))
+    if latest is None:
+        history, previous, parent = _history(thread_id), None, None
+    else:
+        history = [*latest.checkpoint["channel_values"]["history"][1:], {"role": "user", "content": f"q{step}"}]
+        previous, parent = latest.checkpoint["channel_versions"].get("history"), latest.checkpoint["id"]
+    version = saver.get_next_version(previous, None)
+    checkpoint = empty_checkpoint()
+    checkpoint["channel_values"] = {"history": history, "session_id": thread_id, "answer": f"a{step}"}
+    checkpoint["channel_versions"] = {"history": version, "session_id": version, "answer": version}
+    stored = await saver.aput(_config(thread_id, parent), checkpoint, {"source": "loop", "step": step},
+                              {"history": version, "session_id": version, "answer": version})
+    await saver.aput_writes(stored, [("answer", f"a{step}"), ("sources", [{"id": "pet"}])], f"task-{step}")
+
+
+async def _timed(n: int, op: Callable[[], Awaitable[Any]], before: Callable[[], Awaitable[Any]] | None = None
+                 ) -> list[float]:
+    samples: list[float] = []
+    for _ in range(n):
+        if before is not None:
+            await before()
+        started = time.perf_counter()
+        await op()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+async def _throughput(saver: BaseCheckpointSaver[Any], tag: str, locked: CachedPostgresSaver | None) -> float:
+    threads = [f"{tag}-c{i}" for i in range(CONCURRENT_THREADS)]
+    await asyncio.gather(*(_turn(saver, t, 0) for t in threads))
+    done = 0
+    deadline = time.perf_counter() + SUSTAIN_S
+
+    async def worker(thread_id: str) -> None:
+        nonlocal done
+        step = 1
+        while time.perf_counter() < deadline:
+            if locked is not None:
+                async with locked.thread_lock(thread_id):
+                    await _turn(saver, thread_id, step)
+            else:
+                await _turn(saver, thread_id, step)
+            done += 1
+            step += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(t) for t in threads))
+    return done / (time.perf_counter() - started)
+
+
+async def main() -> None:
+    run = uuid.uuid4().hex[:10]
+    schema, prefix = f"bench_ckpt_{run}", f"bench:ckpt:{run}"
+    async with await psycopg.AsyncConnection.connect(DATABASE_URL, autocommit=True) as conn:
+        await conn.execute(f'CREATE SCHEMA "{schema}"')
+    url = f"{DATABASE_URL}{'&' if '?' in DATABASE_URL else '?'}options={quote(f'-c search_path={schema}')}"
+    redis = Redis.from_url(REDIS_URL, socket_timeout=5)
+    try:
+        async with open_pool(url, POOL) as stock_pool, open_pool(url, POOL) as our_pool:
+            stock = AsyncPostgresSaver(stock_pool)  # type: ignore[arg-type]
+            await stock.setup()
+            cached = CachedPostgresSaver(PooledPostgresSaver(our_pool), redis, prefix=prefix)
+            await _report(stock, cached, redis, prefix)
+    finally:
+        async for key in redis.scan_iter(match=f"{prefix}:*", count=1000):
+            await redis.delete(key)
+        await redis.aclose()
+        async with await psycopg.AsyncConnection.connect(DATABASE_URL, autocommit=True) as conn:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+async def _report(stock: AsyncPostgresSaver, cached: CachedPostgresSaver, redis: Redis, prefix: str) -> None:
+    for saver, thread_id in ((stock, "stock"), (cached, "cached")):
+        for step in range(3):
+            await _turn(saver, thread_id, step)
+    latest = await cached.aget_tuple(_config("cached"))
+    assert latest is not None
+    size = len(cached.serde.dumps_typed(latest.checkpoint["channel_values"])[1])
+    print(f"thread: {MESSAGES} messages, {size / 1024:.1f} KiB serialized state; pool size {POOL.max_size}")
+
+    async def drop_l1() -> None:
+        async for key in redis.scan_iter(match=f"{prefix}:*", count=1000):
+            await redis.delete(key)
+
+    rows: dict[str, dict[str, float]] = {}
+    rows["a get"] = summary_ms(await _timed(READS, lambda: stock.aget_tuple(_config("stock"))))
+    rows["b get"] = summary_ms(await _timed(READS, lambda: cached.aget_tuple(_config("cached"))))
+    rows["c get"] = summary_ms(await _timed(READS, lambda: cached.aget_tuple(_config("cached")), drop_l1))
+    steps = iter(range(10, 10**6))
+    rows["a turn"] = summary_ms(await _timed(TURNS, lambda: _turn(stock, "stock", next(steps))))
+    rows["b turn"] = summary_ms(await _timed(TURNS, lambda: _turn(cached, "cached", next(steps))))
+    rows["c turn"] = summary_ms(await _timed(TURNS, lambda: _turn(cached, "cached", next(steps)), drop_l1))
+
+    labels = {
+        "a get": "(a) AsyncPostgresSaver aget_tuple",
+        "b get": "(b) CachedPostgresSaver aget_tuple, L1 hit",
+        "c get": "(c) CachedPostgresSaver aget_tuple, L1 miss",
+        "a turn": "(a) AsyncPostgresSaver turn",
+        "b turn": "(b) CachedPostgresSaver turn, L1 hit",
+        "c turn": "(c) CachedPostgresSaver turn, L1 miss",
+    }
+    for key, label in labels.items():
+        s = rows[key]
+        print(f"{label:<48} n={s['n']:<6} p50={s['p50']:.3f} ms  p95={s['p95']:.3f} ms  p99={s['p99']:.3f} ms")
+
+    stock_tps = await _throughput(stock, "stock", None)
+    cached_tps = await _throughput(cached, "cached", cached)
+    print(f"{'(a) AsyncPostgresSaver, 50 threads':<48} {stock_tps:8.1f} turns/s")
+    print(f"{'(b) CachedPostgresSaver + thread lock, 50 threads':<48} {cached_tps:8.1f} turns/s")
+    print("ratios (target):")
+    print(f"  L1-hit aget_tuple p50 / (a) p50 = {rows['b get']['p50'] / rows['a get']['p50']:.2f}  (<= 0.33)")
+    print(f"  turn p50 (L1 hit) / (a) turn p50 = {rows['b turn']['p50'] / rows['a turn']['p50']:.2f}  (<= 1.20)")
+    print(f"  turn p50 (L1 miss) / (a) turn p50 = {rows['c turn']['p50'] / rows['a turn']['p50']:.2f}")
+    print(f"  concurrent turns/s (b) / (a) = {cached_tps / stock_tps:.2f}  (>= 2.00)")
+

@@ -1,0 +1,106 @@
+"""How a checkpoint and its pending writes are framed as bytes in the L1 cache.
+
+A checkpoint entry is the saver's own ``serde.dumps_typed`` output for (checkpoint, metadata, parent id),
+wrapped in a two-element msgpack frame, so a cache hit costs one ``loads_typed`` and nothing else.
+A write entry frames its sort key, task id, channel and the typed value bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import ormsgpack
+from langgraph.checkpoint.base import Checkpoint, CheckpointMetadata, PendingWrite
+from langgraph.checkpoint.serde.base import SerializerProtocol
+from langgraph.checkpoint.serde.types import _DeltaSnapshot
+
+_INLINE = (str, int, float, bool)
+
+
+class CorruptEntryError(ValueError):
+    """An L1 entry that does not decode into the expected shape."""
+
+
+@dataclass(frozen=True)
+class CheckpointRecord:
+    checkpoint: Checkpoint
+    metadata: CheckpointMetadata
+    parent_id: str | None
+
+
+@dataclass(frozen=True)
+class WriteRecord:
+    sort_key: tuple[str, str, int]
+    task_id: str
+    channel: str
+    value: Any
+
+
+def normalize_metadata(metadata: CheckpointMetadata) -> CheckpointMetadata:
+    """Round-trip metadata through JSON, as the PostgreSQL store does, so a hit equals a miss."""
+    return cast(CheckpointMetadata, json.loads(json.dumps(metadata)))
+
+
+def storable_checkpoint(checkpoint: Checkpoint) -> Checkpoint:
+    """The checkpoint as the L2 store will give it back: values without a version are not kept."""
+    versions = checkpoint["channel_versions"]
+    values = {
+        k: v
+        for k, v in checkpoint["channel_values"].items()
+        if v is None or isinstance(v, (*_INLINE, _DeltaSnapshot)) or k in versions
+    }
+    stored = dict(checkpoint)
+    stored["channel_values"] = values
+    return cast(Checkpoint, stored)
+
+
+def encode_checkpoint(serde: SerializerProtocol, record: CheckpointRecord) -> bytes:
+    kind, payload = serde.dumps_typed(
+        {"checkpoint": record.checkpoint, "metadata": record.metadata, "parent": record.parent_id}
+    )
+    return ormsgpack.packb([kind, payload])
+
+
+def decode_checkpoint(serde: SerializerProtocol, data: bytes, checkpoint_id: str) -> CheckpointRecord:
+    try:
+        kind, payload = ormsgpack.unpackb(data)
+        body = serde.loads_typed((kind, payload))
+        checkpoint, metadata, parent = body["checkpoint"], body["metadata"], body["parent"]
+        valid = (
+            isinstance(checkpoint, dict)
+            and checkpoint.get("id") == checkpoint_id
+            and isinstance(checkpoint.get("channel_values"), dict)
+            and isinstance(checkpoint.get("channel_versions"), dict)
+            and isinstance(metadata, dict)
+            and (parent is None or isinstance(parent, str))
+        )
+    except Exception as exc:
+        raise CorruptEntryError(f"checkpoint entry {checkpoint_id} does not decode: {exc}") from exc
+    if not valid:
+        raise CorruptEntryError(f"checkpoint entry {checkpoint_id} has an unexpected shape")
+    return CheckpointRecord(cast(Checkpoint, checkpoint), cast(CheckpointMetadata, metadata), parent)
+
+
+def encode_write(
+    serde: SerializerProtocol, sort_key: tuple[str, str, int], task_id: str, channel: str, value: Any
+) -> bytes:
+    kind, payload = serde.dumps_typed(value)
+    return ormsgpack.packb([*sort_key, task_id, channel, kind, payload])
+
+
+def decode_writes(serde: SerializerProtocol, frames: Sequence[bytes]) -> list[PendingWrite]:
+    records: list[WriteRecord] = []
+    for frame in frames:
+        try:
+            path, sort_task, idx, task_id, channel, kind, payload = ormsgpack.unpackb(frame)
+            records.append(
+                WriteRecord((str(path), str(sort_task), int(idx)), str(task_id), str(channel),
+                            serde.loads_typed((kind, payload)))
+            )
+        except Exception as exc:
+            raise CorruptEntryError(f"pending write entry does not decode: {exc}") from exc
+    records.sort(key=lambda r: r.sort_key)
+    return [(r.task_id, r.channel, r.value) for r in records]
