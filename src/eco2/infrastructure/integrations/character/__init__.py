@@ -1,0 +1,1 @@
+"""Character service integration (gRPC client and the wire contract)."""

@@ -1,0 +1,1 @@
+"""Generated stubs for character.v1 (regenerate with `make protos`)."""

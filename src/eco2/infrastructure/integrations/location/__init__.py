@@ -1,0 +1,1 @@
+"""Location service integration (gRPC client and the wire contract)."""

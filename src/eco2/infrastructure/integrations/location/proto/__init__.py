@@ -1,0 +1,1 @@
+"""Generated stubs for location.v1 (regenerate with `make protos`)."""

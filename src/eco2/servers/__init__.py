@@ -1,0 +1,1 @@
+"""The character and location gRPC services: own deployables, started with `eco2 *-server`."""

@@ -1,0 +1,1 @@
+"""The character service: our own roster of mascot characters, one or more per waste category."""
