@@ -10,9 +10,19 @@ import structlog
 from eco2.settings import Settings
 
 
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is at the time, so a replaced stream never goes stale."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(settings: Settings) -> None:
     level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.WARNING)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s")
+    logging.basicConfig(level=level, stream=_CurrentStderr(), format="%(message)s")  # type: ignore[arg-type]
     renderer = structlog.processors.JSONRenderer() if settings.log_json else structlog.dev.ConsoleRenderer(colors=False)
     structlog.configure(
         processors=[
@@ -22,6 +32,6 @@ def configure_logging(settings: Settings) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
