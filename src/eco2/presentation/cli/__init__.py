@@ -8,12 +8,24 @@ import inspect
 import sys
 from collections.abc import Sequence
 
-from eco2.presentation.cli import chat_commands, eval_commands, kb_commands
+from eco2.presentation.cli import (
+    chat_commands,
+    checkpoint_commands,
+    consume_commands,
+    eval_commands,
+    http_commands,
+    kb_commands,
+    resume_commands,
+    service_commands,
+)
 from eco2.presentation.cli.errors import CliError
 from eco2.presentation.log_setup import configure_logging
 from eco2.settings import Settings
 
-COMMAND_MODULES = (chat_commands, kb_commands, eval_commands)
+COMMAND_MODULES = (
+    chat_commands, kb_commands, eval_commands, service_commands, resume_commands, consume_commands,
+    http_commands, checkpoint_commands,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
