@@ -127,6 +127,11 @@ class ChatWorkflow:
         return await self._run(running, Command(resume=answer))
 
     async def _run(self, job: TurnRecord, graph_input: Any) -> TurnResult:
+        # Every log line of this turn, in any module (LLM chain, clients, nodes), carries its ids.
+        with structlog.contextvars.bound_contextvars(job_id=job.job_id, session_id=job.session_id):
+            return await self._run_bound(job, graph_input)
+
+    async def _run_bound(self, job: TurnRecord, graph_input: Any) -> TurnResult:
         bound = log.bind(job_id=job.job_id, session_id=job.session_id)
         try:
             async with self._turn_lock(job.session_id):
