@@ -1,4 +1,4 @@
-"""Overhead per streamed token of client + policy + chain + AnswerGenerator + notifier.
+"""Overhead per streamed token of client + policy + chain + AnswerGenerator + Redis progress notifier.
 
 The fake OpenAI-compatible server streams as fast as it can. The peer is a bare httpx read of the same
 SSE stream (lines in, JSON parsed, content out); the subject is the real path a chat answer takes. Each
@@ -9,14 +9,17 @@ Target: under 0.1 ms per token.
 from __future__ import annotations
 
 import json
+import os
 import time
+import uuid
 
 import httpx
+from redis.asyncio import Redis
 
 from benchmarks.stats import print_row
 from eco2.application.ports.llm import ModelTier, TaskType
 from eco2.application.services.answer_generator import AnswerGenerator
-from eco2.infrastructure.events.in_process_notifier import InProcessProgressNotifier
+from eco2.infrastructure.events.redis_progress_notifier import RedisProgressNotifier
 from eco2.infrastructure.llm.clients.openai_client import OpenAIClient
 from eco2.infrastructure.llm.policies.circuit_breaker import CircuitBreaker
 from eco2.infrastructure.llm.policies.default_policy import DefaultLLMPolicy
@@ -50,7 +53,9 @@ async def main() -> None:
     policy = DefaultLLMPolicy({(t, m): "m" for t in TaskType for m in ModelTier})
     client = OpenAIClient("bench", base_url=url)
     chain = ProviderChain([Provider(client, CircuitBreaker("openai"))], policy)
-    notifier = InProcessProgressNotifier()
+    redis = Redis.from_url(os.environ.get("ECO2_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    prefix = f"bench-llm-{uuid.uuid4().hex[:8]}"
+    notifier = RedisProgressNotifier(redis, prefix=prefix, maxlen=TOKENS * 2)
     generator = AnswerGenerator(chain, policy, notifier)
     overhead, peer_per_token, subject_per_token = [], [], []
     try:
@@ -63,8 +68,9 @@ async def main() -> None:
                 job_id = f"bench-{round_no}"
                 start = time.perf_counter()
                 await generator.generate(job_id, "벤치마크", GROUNDING)
+                await notifier.flush(job_id)
                 subject = time.perf_counter() - start
-                streamed = sum(1 for e in notifier.events(job_id) if e["event_type"] == "token")
+                streamed = await redis.xlen(f"{prefix}:{job_id}")
                 assert tokens == streamed == TOKENS, (tokens, streamed)
                 if round_no < 3:  # warm-up: connections, imports, caches
                     continue
@@ -74,6 +80,11 @@ async def main() -> None:
     finally:
         await client.aclose()
         server.stop()
+        keys = [key async for key in redis.scan_iter(match=f"{prefix}:*")]
+        if keys:
+            await redis.delete(*keys)
+        await notifier.aclose()
+        await redis.aclose()
     print(f"{TOKENS} tokens per stream, {ROUNDS} rounds (per token; target overhead < 0.1 ms)")
     print_row("peer: raw httpx SSE read", peer_per_token)
     print_row("subject: client+policy+chain+generator+notifier", subject_per_token)

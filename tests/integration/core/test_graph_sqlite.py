@@ -8,7 +8,7 @@ from pathlib import Path
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from eco2.application.ports.llm import ModelTier, TaskType
-from eco2.infrastructure.events.in_process_notifier import InProcessProgressNotifier
+from progress_fakes import InProcessProgressNotifier
 from eco2.infrastructure.knowledge.loader import load_knowledge_base
 from eco2.infrastructure.llm.clients.local_grounded_responder import LocalGroundedResponder
 from eco2.infrastructure.llm.policies.default_policy import DefaultLLMPolicy

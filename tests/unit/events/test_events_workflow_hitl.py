@@ -24,7 +24,7 @@ from eco2.application.services.human_input import (
     UnknownJobError,
 )
 from eco2.domain.events import EventType
-from eco2.infrastructure.events.in_process_notifier import InProcessProgressNotifier
+from progress_fakes import InProcessProgressNotifier
 
 SEOUL = {"latitude": 37.5665, "longitude": 126.978}
 

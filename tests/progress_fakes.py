@@ -1,4 +1,4 @@
-"""Progress events kept in process memory, for the CLI and for tests of the embedded default."""
+"""Progress events kept in process memory: a fake of ProgressNotifierPort for tests."""
 
 from __future__ import annotations
 
