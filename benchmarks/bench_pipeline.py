@@ -15,6 +15,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from benchmarks.stats import print_row
 from eco2.bootstrap import build_runtime
 from eco2.infrastructure.orchestration.langgraph.workflow import ChatWorkflow
+from eco2.presentation.log_setup import configure_logging
 from eco2.settings import Settings
 
 QUESTIONS = [
@@ -39,6 +40,7 @@ async def _measure(workflow: ChatWorkflow, label: str) -> dict[str, float]:
 async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp))
+        configure_logging(settings)
         async with build_runtime(settings) as runtime:
             ours = await _measure(runtime.workflow, "turn, embedded default (SQLite checkpoints)")
             # Same nodes and services; only the checkpointer differs.

@@ -108,7 +108,8 @@ class ProviderChain(LLMClientPort):
             return text
         if self._fallback is None:
             raise LLMError("every LLM provider failed or is switched off by its circuit breaker")
-        log.warning("llm_fallback", provider=self._fallback.name)
+        if self._providers:  # with no remote provider configured, the local responder is simply the model
+            log.warning("llm_fallback", provider=self._fallback.name)
         return await self._fallback.generate(
             prompt, system_prompt=system_prompt, context=context, max_tokens=max_tokens,
             temperature=temperature, model=model, response_schema=response_schema,
@@ -143,7 +144,8 @@ class ProviderChain(LLMClientPort):
             return
         if self._fallback is None:
             raise LLMError("every LLM provider failed or is switched off by its circuit breaker")
-        log.warning("llm_fallback", provider=self._fallback.name)
+        if self._providers:  # with no remote provider configured, the local responder is simply the model
+            log.warning("llm_fallback", provider=self._fallback.name)
         async for chunk in self._fallback.generate_stream(
             prompt, system_prompt=system_prompt, context=context, max_tokens=max_tokens,
             temperature=temperature, model=model,

@@ -135,7 +135,9 @@ class ChatWorkflow:
         bound = log.bind(job_id=job.job_id, session_id=job.session_id)
         try:
             async with self._turn_lock(job.session_id):
-                state = await self._graph.ainvoke(graph_input, _config(job.session_id))
+                # A turn is short and is re-run whole if a worker dies, so one checkpoint at its end
+                # (or at an interrupt) is enough; per-step checkpoints would triple the writes.
+                state = await self._graph.ainvoke(graph_input, _config(job.session_id), durability="exit")
             if state.get("__interrupt__"):
                 return await self._pause(job, state)
         except Exception as exc:
