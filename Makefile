@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 UV := $(shell command -v uv 2>/dev/null)
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean protos
 
 $(STAMP): pyproject.toml requirements.lock
 ifneq ($(UV),)
@@ -23,7 +23,8 @@ endif
 install: $(STAMP)
 
 run: install
-	$(BIN)/eco2 chat
+	@echo "웹 채팅: http://127.0.0.1:8000/"
+	$(BIN)/eco2 serve
 
 test: install
 	$(BIN)/python -m pytest -q
@@ -34,6 +35,11 @@ lint: install
 
 bench: install
 	$(BIN)/python -m benchmarks
+
+protos: install
+	for proto in src/eco2/infrastructure/integrations/*/proto/*.proto; do \
+		$(BIN)/python -m grpc_tools.protoc -Isrc --python_out=src --grpc_python_out=src --pyi_out=src $$proto; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from eco2.application.ports.conversations import ConversationStorePort
 from eco2.application.ports.llm import LLMClientPort, LLMPolicyPort, ModelTier, TaskType
@@ -367,7 +367,9 @@ class ServiceRuntime:
 
 
 @asynccontextmanager
-async def build_service(settings: Settings | None = None) -> AsyncIterator[ServiceRuntime]:
+async def build_service(
+    settings: Settings | None = None, *, worker: bool = False
+) -> AsyncIterator[ServiceRuntime]:
     """``eco2 api``, ``eco2 worker`` and ``eco2 serve``: the chat runtime plus the job queue."""
     from eco2.infrastructure.queue.taskiq_queue import TaskiqJobQueue, create_broker
 
@@ -375,31 +377,39 @@ async def build_service(settings: Settings | None = None) -> AsyncIterator[Servi
     async with AsyncExitStack() as stack:
         chat = await stack.enter_async_context(build_runtime(settings))
         events = chat.events
-        queue_url = settings.queue_url or settings.redis_url or _redis_url_of(events.redis)
+        redis_url = settings.redis_url or _redis_url_of(events.redis)
+        queue_url = settings.queue_url or redis_url
+        # job records must not fail on a busy moment: a longer timeout than the best-effort publisher's
+        pool = BlockingConnectionPool.from_url(
+            redis_url, max_connections=64, timeout=10, socket_timeout=10, socket_connect_timeout=5
+        )
+        redis = Redis(connection_pool=pool)
+        stack.push_async_callback(redis.aclose)
         broker = create_broker(
             queue_url, queue_name=settings.queue_name, claim_idle_ms=int(settings.queue_claim_idle_s * 1000)
         )
+        broker.is_worker_process = worker  # brokers open their consuming side only in workers
         await broker.startup()
         stack.push_async_callback(broker.shutdown)
         prefix = settings.jobs_prefix
-        jobs = RedisChatJobStore(events.redis, prefix=prefix, ttl_s=max(settings.events_ttl_s, 86_400))
+        jobs = RedisChatJobStore(redis, prefix=prefix, ttl_s=max(settings.events_ttl_s, 86_400))
         queue = TaskiqJobQueue(broker)
         checkpointer = chat.workflow.graph.checkpointer
         erasers: list[Callable[[str], Awaitable[object]]] = [events.conversations.delete_session]
         if isinstance(checkpointer, BaseCheckpointSaver):
             erasers.append(checkpointer.adelete_thread)
         service = ChatJobService(
-            RedisSessionRegistry(events.redis, prefix=prefix),
+            RedisSessionRegistry(redis, prefix=prefix),
             jobs,
             queue,
-            RedisRateLimiter(events.redis, limit=settings.rate_limit_per_minute, prefix=prefix),
+            RedisRateLimiter(redis, limit=settings.rate_limit_per_minute, prefix=prefix),
             events.interactions,
             events.notifier,
             erasers,
         )
 
         async def redis_ready() -> bool:
-            return bool(await events.redis.ping())
+            return bool(await redis.ping())
 
         async def database_ready() -> bool:
             await events.conversations.get_history("readyz-probe", limit=1)

@@ -1,18 +1,17 @@
-"""One running service for the HTTP end-to-end tests: ``eco2 api``, two ``eco2 worker``, ``eco2 consume``,
-the real gRPC location server and an OpenAI-compatible fake model server, on real Redis and PostgreSQL."""
+"""One running service for the HTTP end-to-end tests on real Redis and PostgreSQL.
+
+``eco2 api``, two ``eco2 worker``, ``eco2 consume``, the real gRPC character and location servers, and
+an OpenAI-compatible fake model server.
+"""
 
 from __future__ import annotations
 
-import re
-import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from conftest import POSTGRES_URL, REDIS_URL, require_service
-from http_harness import Stack, bearer, stack_env
+from http_harness import Stack, bearer, free_port, postgres_service_url, redis_service_url, stack_env
 from llm_fakes.openai_server import create_app
 from llm_fakes.runner import ServerThread
 from llm_fakes.script import Script
@@ -29,8 +28,8 @@ def fake_llm() -> Iterator[Script]:
 
 @pytest.fixture(scope="session")
 def stack(fake_llm: Script, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    redis_url = require_service("Redis", REDIS_URL, 6379)
-    postgres_url = require_service("PostgreSQL", POSTGRES_URL, 5432)
+    redis_url = redis_service_url()
+    postgres_url = postgres_service_url()
     workdir = tmp_path_factory.mktemp("http-stack")
     prefix = f"t{uuid.uuid4().hex[:12]}"
     env = stack_env(
@@ -46,8 +45,12 @@ def stack(fake_llm: Script, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     )
     stack = Stack(env, workdir)
     try:
-        location = stack.spawn("location", "location-server", "--port", "0")
-        env["ECO2_LOCATION_ADDR"] = _listening_address(location.log_path)
+        location_port, character_port = free_port(), free_port()
+        env["ECO2_LOCATION_ADDR"] = f"127.0.0.1:{location_port}"
+        env["ECO2_CHARACTER_ADDR"] = f"127.0.0.1:{character_port}"
+        stack.spawn("character", "character-server", "--port", str(character_port))
+        # its own SQLite place store: the location server's tables are not under test here
+        stack.spawn("location", "location-server", "--port", str(location_port), drop_env=("ECO2_DATABASE_URL",))
         stack.start_api()
         stack.spawn("worker1", "worker", "--concurrency", "8")
         stack.spawn("worker2", "worker", "--concurrency", "8")
@@ -56,17 +59,6 @@ def stack(fake_llm: Script, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield stack
     finally:
         stack.stop()
-
-
-def _listening_address(log_path: Path, timeout_s: float = 60) -> str:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        text = log_path.read_text(errors="replace") if log_path.exists() else ""
-        match = re.search(r"listening on (\S+)", text)
-        if match:
-            return match.group(1)
-        time.sleep(0.1)
-    raise RuntimeError(f"the location server did not start: {log_path.read_text(errors='replace')}")
 
 
 @pytest.fixture

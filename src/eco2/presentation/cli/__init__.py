@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings)
     try:
         outcome = args.handler(args, settings)
-        if inspect.isawaitable(outcome):
+        if inspect.iscoroutine(outcome):
             outcome = asyncio.run(outcome)
     except CliError as exc:
         print(f"eco2: {exc}", file=sys.stderr)
