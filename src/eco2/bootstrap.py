@@ -21,6 +21,7 @@ from eco2.infrastructure.checkpoint.cached_saver import CachedPostgresSaver
 from eco2.infrastructure.checkpoint.postgres_l2 import PoolOptions
 from eco2.infrastructure.embedded_valkey import EmbeddedValkey
 from eco2.infrastructure.events.outbox import EventOutbox
+from eco2.infrastructure.events.progress_stream_hub import ProgressStreamHub
 from eco2.infrastructure.events.progress_stream_reader import ProgressStreamReader
 from eco2.infrastructure.events.redis_progress_notifier import RedisProgressNotifier
 from eco2.infrastructure.events.redis_stream_consumer import RedisStreamConsumer
@@ -361,6 +362,7 @@ class ServiceRuntime:
     reader: ProgressStreamReader
     conversations: ConversationStorePort
     checks: Mapping[str, Callable[[], Awaitable[bool]]]
+    hub: ProgressStreamHub  # every SSE client's progress stream over one blocking read
 
     async def queue_depth(self) -> int | None:
         return await self.queue.depth()
@@ -416,8 +418,10 @@ async def build_service(
             return True
 
         checks = {"redis": redis_ready, "database": database_ready, "queue": queue.ping}
+        hub = ProgressStreamHub(events.blocking_redis, prefix=settings.events_prefix)
+        stack.push_async_callback(hub.aclose)
         yield ServiceRuntime(
-            settings, chat, service, jobs, queue, broker, events.progress, events.conversations, checks
+            settings, chat, service, jobs, queue, broker, events.progress, events.conversations, checks, hub
         )
 
 

@@ -6,9 +6,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from progress_fakes import InProcessProgressNotifier
 
 from eco2.application.ports.llm import ModelTier, TaskType
-from progress_fakes import InProcessProgressNotifier
 from eco2.infrastructure.knowledge.loader import load_knowledge_base
 from eco2.infrastructure.llm.clients.local_grounded_responder import LocalGroundedResponder
 from eco2.infrastructure.llm.policies.default_policy import DefaultLLMPolicy

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 from grpc_support import CENTER, SlowStore, character_server, location_server, synthetic_places
+from progress_fakes import InProcessProgressNotifier
 
 from eco2.application.ports.character import CharacterServiceError
 from eco2.application.ports.location import GeoPoint, LocationServiceError
 from eco2.bootstrap import build_policy, build_retriever
-from progress_fakes import InProcessProgressNotifier
 from eco2.infrastructure.integrations.character.grpc_client import CharacterGrpcClient
 from eco2.infrastructure.integrations.location.grpc_client import LocationGrpcClient
 from eco2.infrastructure.llm.clients.local_grounded_responder import LocalGroundedResponder

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
+from progress_fakes import InProcessProgressNotifier
 
 from eco2.application.services.grounding import rules_text
 from eco2.bootstrap import build_llm, build_policy, build_retriever
-from progress_fakes import InProcessProgressNotifier
 from eco2.infrastructure.orchestration.langgraph.factory import create_chat_graph
 from eco2.infrastructure.orchestration.langgraph.workflow import ChatWorkflow
 from eco2.settings import Settings

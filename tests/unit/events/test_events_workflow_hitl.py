@@ -15,6 +15,7 @@ from events_fakes import (
     build_workflow,
 )
 from langgraph.checkpoint.memory import InMemorySaver
+from progress_fakes import InProcessProgressNotifier
 
 from eco2.application.ports.turns import TurnStatus
 from eco2.application.services.human_input import (
@@ -24,7 +25,6 @@ from eco2.application.services.human_input import (
     UnknownJobError,
 )
 from eco2.domain.events import EventType
-from progress_fakes import InProcessProgressNotifier
 
 SEOUL = {"latitude": 37.5665, "longitude": 126.978}
 

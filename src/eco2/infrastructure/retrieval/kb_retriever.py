@@ -297,7 +297,9 @@ def _negated(cq: str, start: int, end: int) -> bool:
 # After a name: a place/direction particle ("신문지에", "노트북에서", "종이로") or a removal verb
 # ("테이프 떼고", "스프링 빼고") marks something other than the thing being thrown away.
 _PLACE_PARTICLE = re.compile(r"(에서|에다가|에다|에는|에도|에|으로|로)")
-_REMOVAL = re.compile(r"(은|는|을|를|도|만|이|가)?(안|다|잘|꼭|좀|먼저|다시)?(떼|뗀|떼어|빼|뺀|빼고|제거|분리|벗기|벗겨|뜯)")
+_REMOVAL = re.compile(
+    r"(은|는|을|를|도|만|이|가)?(안|다|잘|꼭|좀|먼저|다시)?(떼|뗀|떼어|빼|뺀|빼고|제거|분리|벗기|벗겨|뜯)"
+)
 # "신문지랑 같이", "두부 담겨있던 용기", "반찬통": the name is company, content or the owner of a container.
 _WITH = re.compile(r"(이랑|랑|하고|와|과)(같이|함께|섞어|묶어)")
 _CONTENT = re.compile(r"(이|가|을|를)?(담겨|담긴|담았|들어있|들어 있|들었던|넣었던|포장했던)")

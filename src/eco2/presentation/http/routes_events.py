@@ -59,7 +59,7 @@ async def _events(services: Any, job_id: str, after: str) -> AsyncIterator[bytes
         record = await services.jobs.get(job_id)
         settled = record is None or record.status.finished or record.status is ChatJobStatus.WAITING_INPUT
         final: dict[str, Any] | None = None
-        async for entry_id, event in _entries(services.reader, job_id, last, settled):
+        async for entry_id, event in _entries(services.hub, job_id, last, settled):
             last = entry_id
             yield _to_sse(entry_id, event)
             if event["event_type"] in {"done", "error"}:

@@ -98,7 +98,8 @@ def _waste(g: dict[str, Any]) -> str:
     if item["remove"]:
         lines.append("")
         lines.append("먼저 떼어낼 것: " + ", ".join(item["remove"]))
-    lines += _section("부분별로 따로 버리기", [f"{p['name']} → {p['category_label']}: {p['how']}" for p in item["parts"]])
+    parts = [f"{p['name']} → {p['category_label']}: {p['how']}" for p in item["parts"]]
+    lines += _section("부분별로 따로 버리기", parts)
     if condition is None:
         lines += _section(
             "상태에 따라 달라요", [f"{c['when']} → {c['category_label']}: {c['how']}" for c in item["conditions"]]
