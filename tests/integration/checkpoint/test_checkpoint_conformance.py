@@ -6,6 +6,8 @@ L1 pointing at a closed port (everything served by L2). A fourth puts the same L
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from langgraph.checkpoint.conformance.report import CapabilityReport, ProgressCa
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from prometheus_client import REGISTRY
 from redis.asyncio import Redis
+from run_summary import SUMMARY_SECTIONS
 
 from eco2.infrastructure.checkpoint.cached_saver import CachedPostgresSaver
 
@@ -68,9 +71,12 @@ def _l1_failures() -> float:
 
 async def _run(name: str, factory: Any, capabilities: set[str] | None = None) -> CapabilityReport:
     registered = checkpointer_test(name=name)(factory)
-    print(f"\nconformance: {name}")
     report = await validate(registered, capabilities=capabilities, progress=ProgressCallbacks.default())
-    report.print_report()
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        report.print_report()
+    # Shown in the session summary (tests/conftest.py), so CI logs carry every report.
+    SUMMARY_SECTIONS.append((f"conformance: {name}", printed.getvalue()))
     return report
 
 

@@ -1,0 +1,3 @@
+"""Sections that tests want printed at the end of the run (for example conformance reports)."""
+
+SUMMARY_SECTIONS: list[tuple[str, str]] = []
