@@ -12,8 +12,10 @@ import structlog
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from redis.asyncio import BlockingConnectionPool, Redis
 
+from eco2.application.ports.character import CharacterClientPort
 from eco2.application.ports.conversations import ConversationStorePort
 from eco2.application.ports.llm import LLMClientPort, LLMPolicyPort, ModelTier, TaskType
+from eco2.application.ports.location import LocationClientPort
 from eco2.application.services.chat_jobs import ChatJobService
 from eco2.application.services.conversation_history import ConversationHistoryHandler
 from eco2.domain.knowledge import KnowledgeBase
@@ -42,6 +44,7 @@ from eco2.infrastructure.llm.provider_chain import Provider, ProviderChain
 from eco2.infrastructure.orchestration.langgraph.factory import create_chat_graph
 from eco2.infrastructure.orchestration.langgraph.workflow import ChatWorkflow, HumanInTheLoop
 from eco2.infrastructure.retrieval.kb_retriever import KnowledgeBaseRetriever
+from eco2.servers.location.store import PlaceStore
 from eco2.settings import Settings
 
 if TYPE_CHECKING:
@@ -162,10 +165,13 @@ def _llm_client(name: str, settings: Settings) -> LLMClientPort | None:
     )
 
 
-def build_character_client(settings: Settings, stack: AsyncExitStack) -> CharacterGrpcClient | None:
-    """Only when ECO2_CHARACTER_ADDR is set; the channel is closed when the runtime ends."""
+def build_character_client(settings: Settings, stack: AsyncExitStack) -> CharacterClientPort:
+    """The character service over gRPC when ECO2_CHARACTER_ADDR is set, else the roster in process."""
     if not settings.character_addr:
-        return None
+        from eco2.infrastructure.integrations.character.roster_client import RosterCharacterClient
+        from eco2.servers.character.roster import load_roster
+
+        return RosterCharacterClient(load_roster())
     client = CharacterGrpcClient(
         settings.character_addr,
         timeout_s=settings.character_timeout_s,
@@ -175,10 +181,14 @@ def build_character_client(settings: Settings, stack: AsyncExitStack) -> Charact
     return client
 
 
-def build_location_client(settings: Settings, stack: AsyncExitStack) -> LocationGrpcClient | None:
-    """Only when ECO2_LOCATION_ADDR is set; the channel is closed when the runtime ends."""
+def build_location_client(settings: Settings, stack: AsyncExitStack) -> LocationClientPort:
+    """The location service over gRPC when ECO2_LOCATION_ADDR is set, else the place store in process."""
     if not settings.location_addr:
-        return None
+        from eco2.infrastructure.integrations.location.store_client import PlaceStoreLocationClient
+
+        local = PlaceStoreLocationClient(lambda: build_place_store(settings))
+        stack.push_async_callback(local.close)
+        return local
     client = LocationGrpcClient(
         settings.location_addr,
         timeout_s=settings.location_timeout_s,
@@ -186,6 +196,22 @@ def build_location_client(settings: Settings, stack: AsyncExitStack) -> Location
     )
     stack.push_async_callback(client.close)
     return client
+
+
+def build_place_store(settings: Settings, database_url: str | None = None) -> PlaceStore:
+    """PostgreSQL when a URL is given (argument or ECO2_DATABASE_URL), else SQLite under ECO2_DATA_DIR."""
+    url = database_url or settings.database_url
+    if url:
+        from eco2.servers.location.postgres_store import PostgresPlaceStore
+
+        store: PlaceStore = PostgresPlaceStore(url)
+    else:
+        from eco2.servers.location.sqlite_store import SqlitePlaceStore
+
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        store = SqlitePlaceStore(settings.data_dir / "places.sqlite")
+    store.ensure_schema()
+    return store
 
 
 @asynccontextmanager

@@ -1,4 +1,4 @@
-"""bootstrap wires the gRPC clients from ECO2_CHARACTER_ADDR / ECO2_LOCATION_ADDR and closes them."""
+"""bootstrap wires the gRPC clients from ECO2_CHARACTER_ADDR / ECO2_LOCATION_ADDR, or in-process ones."""
 
 from __future__ import annotations
 
@@ -38,8 +38,18 @@ async def test_runtime_answers_character_and_location_questions(store: SqlitePla
     assert "테스트 재활용센터" not in nearby.answer
 
 
-async def test_without_addresses_the_nodes_pass_through(data_dir: Path) -> None:
+async def test_without_addresses_the_roster_and_place_store_answer_in_process(data_dir: Path) -> None:
+    """The embedded default needs no servers: the roster and the data dir's place store serve directly."""
+    local = SqlitePlaceStore(data_dir / "places.sqlite")
+    local.ensure_schema()
+    local.upsert(synthetic_places())
+    local.close()
     async with build_runtime(Settings(data_dir=data_dir)) as runtime:
-        result = await runtime.workflow.run_turn("b3", "플라스틱 캐릭터 누구야?")
-    assert result.status == "completed"
-    assert "캐릭터 서비스에 연결되어 있지 않아" in result.answer
+        character = await runtime.workflow.run_turn("b3", "플라스틱 캐릭터 누구야?")
+        nearby = await runtime.workflow.run_turn(
+            "b4", "근처 건전지 수거함 어디 있어?",
+            user_location={"latitude": CENTER[0], "longitude": CENTER[1]},
+        )
+    assert "플라코" in character.answer
+    assert nearby.answer.index("테스트 수거함 5") < nearby.answer.index("테스트 수거함 3")
+    assert "테스트 재활용센터" not in nearby.answer

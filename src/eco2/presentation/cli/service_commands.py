@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from eco2.bootstrap import build_place_store
 from eco2.presentation.cli.errors import CliError
 from eco2.servers.character.roster import RosterError, load_roster
 from eco2.servers.character.service import SERVICE_NAME as CHARACTER_SERVICE
@@ -51,21 +52,6 @@ def _server_options(parser: argparse.ArgumentParser, port: int) -> None:
 
 def _store_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database-url", help="PostgreSQL URL (기본: ECO2_DATABASE_URL, 없으면 SQLite)")
-
-
-def open_place_store(database_url: str | None, settings: Settings) -> PlaceStore:
-    """PostgreSQL when a URL is given (flag or ECO2_DATABASE_URL), else SQLite under ECO2_DATA_DIR."""
-    url = database_url or settings.database_url
-    if url:
-        from eco2.servers.location.postgres_store import PostgresPlaceStore
-
-        store: PlaceStore = PostgresPlaceStore(url)
-    else:
-        from eco2.servers.location.sqlite_store import SqlitePlaceStore
-
-        store = SqlitePlaceStore(settings.data_dir / "places.sqlite")
-    store.ensure_schema()
-    return store
 
 
 def _announce(name: str):
@@ -118,6 +104,6 @@ def import_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def _open_store(database_url: str | None, settings: Settings) -> PlaceStore:
     try:
-        return open_place_store(database_url, settings)
+        return build_place_store(settings, database_url)
     except Exception as exc:  # connection refused, bad URL, unwritable data dir
         raise CliError(f"장소 저장소를 열 수 없습니다: {exc}", code=1) from None

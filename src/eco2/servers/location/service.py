@@ -76,11 +76,11 @@ class LocationServicer(location_pb2_grpc.LocationServiceServicer):
         log.debug("search_nearby", radius_m=query.radius_m, total=result.total_count,
                   returned=len(result.hits))
         return location_pb2.SearchNearbyResponse(
-            entries=[_entry(hit, now) for hit in result.hits], total_count=result.total_count
+            entries=[entry_from_hit(hit, now) for hit in result.hits], total_count=result.total_count
         )
 
 
-def _entry(hit: NearbyHit, now: datetime) -> location_pb2.LocationEntry:
+def entry_from_hit(hit: NearbyHit, now: datetime) -> location_pb2.LocationEntry:
     place = hit.place
     entry = location_pb2.LocationEntry(
         id=place.id,

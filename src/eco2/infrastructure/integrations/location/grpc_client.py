@@ -53,7 +53,7 @@ class LocationGrpcClient(LocationClientPort):
             log.warning("location_rpc_failed", rpc="SearchNearby", address=self._address,
                         code=exc.code().name)
             raise LocationServiceError(describe_rpc_error(exc)) from exc
-        return [_place(entry) for entry in response.entries]
+        return [place_from_entry(entry) for entry in response.entries]
 
     async def close(self) -> None:
         if self._channel is not None:
@@ -62,7 +62,7 @@ class LocationGrpcClient(LocationClientPort):
             self._stub = None
 
 
-def _place(entry: location_pb2.LocationEntry) -> PlaceDTO:
+def place_from_entry(entry: location_pb2.LocationEntry) -> PlaceDTO:
     return PlaceDTO(
         id=entry.id,
         name=entry.name,

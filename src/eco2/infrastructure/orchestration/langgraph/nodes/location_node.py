@@ -29,7 +29,8 @@ def create_location_node(
         location = state.get("user_location") or state.get("last_location")
         if not location and input_requester is not None:
             location = interrupt(
-                {"input_type": InputType.LOCATION, "message": LOCATION_PROMPT, "resume_node": "location"}
+                # Plain values only: the interrupt is checkpointed and must deserialize anywhere.
+                {"input_type": InputType.LOCATION.value, "message": LOCATION_PROMPT, "resume_node": "location"}
             )
         if not location:
             await stage.completed(job_id, {"location_known": False})
