@@ -22,6 +22,7 @@ from eco2.infrastructure.retrieval.kb_retriever import KnowledgeBaseRetriever
 from eco2.presentation.cli.eval_commands import load_cases
 
 EVAL_SET = Path(__file__).parents[1] / "tests" / "eval" / "questions.jsonl"
+HOLDOUT_SET = Path(__file__).parents[1] / "tests" / "eval" / "holdout.jsonl"
 
 
 def _substring_peer(kb: KnowledgeBase, question: str) -> str | None:
@@ -64,3 +65,6 @@ def main() -> None:
     print(f"category accuracy: ours {report.category_accuracy:.1%} ({report.category_correct}/{report.waste_total}), "
           f"peer {peer_ok / len(waste):.1%} ({peer_ok}/{len(waste)})")
     print(f"intent accuracy: {report.intent_accuracy:.1%} ({report.intent_correct}/{report.total})")
+    holdout = asyncio.run(evaluate(load_cases(HOLDOUT_SET), IntentClassifier(retriever), WasteRuleService(retriever)))
+    print(f"held-out set: category {holdout.category_accuracy:.1%} "
+          f"({holdout.category_correct}/{holdout.waste_total}), intent {holdout.intent_accuracy:.1%}")
