@@ -16,6 +16,7 @@ from eco2.application.ports.character import CharacterClientPort
 from eco2.application.ports.conversations import ConversationStorePort
 from eco2.application.ports.llm import LLMClientPort, LLMPolicyPort, ModelTier, TaskType
 from eco2.application.ports.location import LocationClientPort
+from eco2.application.ports.retriever import RetrieverPort
 from eco2.application.services.chat_jobs import ChatJobService
 from eco2.application.services.conversation_history import ConversationHistoryHandler
 from eco2.domain.knowledge import KnowledgeBase
@@ -44,6 +45,7 @@ from eco2.infrastructure.llm.provider_chain import Provider, ProviderChain
 from eco2.infrastructure.orchestration.langgraph.factory import create_chat_graph
 from eco2.infrastructure.orchestration.langgraph.workflow import ChatWorkflow, HumanInTheLoop
 from eco2.infrastructure.retrieval.kb_retriever import KnowledgeBaseRetriever
+from eco2.infrastructure.retrieval.reloading_retriever import ReloadingRetriever
 from eco2.servers.location.store import PlaceStore
 from eco2.settings import Settings
 
@@ -74,7 +76,7 @@ class ChatRuntime:
     settings: Settings
     workflow: ChatWorkflow
     notifier: RedisProgressNotifier
-    retriever: KnowledgeBaseRetriever
+    retriever: RetrieverPort
     events: EventRuntime
 
 
@@ -89,8 +91,11 @@ def load_kb(settings: Settings) -> KnowledgeBase:
     return load_knowledge_base(kb_directories(settings))
 
 
-def build_retriever(settings: Settings) -> KnowledgeBaseRetriever:
-    return KnowledgeBaseRetriever(load_kb(settings))
+def build_retriever(settings: Settings) -> RetrieverPort:
+    """With a user knowledge base, edits are picked up while running; the built-in one never changes."""
+    if settings.kb_dir is None:
+        return KnowledgeBaseRetriever(load_kb(settings))
+    return ReloadingRetriever(kb_directories(settings), check_interval_s=settings.kb_reload_s)
 
 
 def build_policy(settings: Settings) -> DefaultLLMPolicy:

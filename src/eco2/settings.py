@@ -18,6 +18,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=_default_data_dir)
     kb_dir: Path | None = None
+    kb_reload_s: float = Field(default=5.0, gt=0)  # how often a running service checks ECO2_KB_DIR for edits
 
     redis_url: str | None = None
     database_url: str | None = None

@@ -13,9 +13,11 @@ import pytest
 ECO2 = str(Path(sys.executable).with_name("eco2"))
 
 
-def run_eco2(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ECO2_", "OPENAI_", "GEMINI_"))}
-    env["ECO2_DATA_DIR"] = str(data_dir)
+def run_eco2(
+    *args: str, data_dir: Path, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ECO2_", "OPENAI_", "GEMINI_"))}
+    env = {**clean, "ECO2_DATA_DIR": str(data_dir), **(env or {})}
     return subprocess.run([ECO2, *args], capture_output=True, text=True, env=env, input=stdin, timeout=120)
 
 
