@@ -5,6 +5,8 @@ model server (its own process) streaming ``TOKENS`` tokens at 30 tokens/s. Repor
 the inter-token latency the service adds on top of the model's own pace, jobs/s, and lost or
 duplicated events (both must be 0). Bounded: a warm-up, then ``CHATS`` chats all at once (a burst), then
 ``CHATS`` chats started evenly over ``RAMP_S`` seconds (steady streaming: the inter-token target).
+The load clients are raw HTTP/1.1 connections in this one process on uvloop, so that they take as
+little as possible of the two cores the service under test runs on.
 """
 
 from __future__ import annotations
@@ -47,42 +49,73 @@ class ChatRun:
     error: str | None = None
 
 
-async def _chat(client: httpx.AsyncClient, run: ChatRun, delay_s: float = 0.0) -> None:
+MESSAGE = json.dumps({"message": "페트병 어떻게 버려요?"}).encode()
+
+
+async def _chat(host: str, port: int, run: ChatRun, delay_s: float = 0.0) -> None:
+    """One chat on one keep-alive connection: create a session, post the message, follow its events.
+
+    Raw HTTP/1.1 rather than an HTTP client library: the load generator shares the two cores with the
+    service, so it must spend as little CPU as it can; what is timed is the same either way.
+    """
     await asyncio.sleep(delay_s)
     try:
-        created = await client.post("/api/v1/chat")
-        if created.status_code != 201:
-            raise RuntimeError(f"session: {created.status_code} {created.text[:200]}")
-        session = created.json()["id"]
+        reader, writer = await asyncio.open_connection(host, port)
+    except OSError as exc:
+        run.error = repr(exc)
+        return
+    try:
+        status, body = await _request(reader, writer, host, "POST", "/api/v1/chat", b"")
+        if status != 201:
+            raise RuntimeError(f"session: {status} {body[:200]!r}")
+        session = json.loads(body)["id"]
         run.posted = time.perf_counter()
-        job = (await client.post(f"/api/v1/chat/{session}/messages", json={"message": "페트병 어떻게 버려요?"})).json()
-        await _follow(client.base_url.host, client.base_url.port or 80, job["stream_url"], run)
+        path = f"/api/v1/chat/{session}/messages"
+        status, body = await _request(reader, writer, host, "POST", path, MESSAGE)
+        if status != 202:
+            raise RuntimeError(f"message: {status} {body[:200]!r}")
+        await _follow(reader, writer, host, json.loads(body)["stream_url"], run)
     except Exception as exc:  # a failed chat is counted, not fatal to the run
         run.error = repr(exc)
-
-
-async def _follow(host: str, port: int, path: str, run: ChatRun) -> None:
-    """A lean SSE reader (raw HTTP/1.1, chunked): the load generator must not eat the service's CPU."""
-    reader, writer = await asyncio.open_connection(host, port)
-    try:
-        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n".encode())
-        status = await reader.readline()
-        if b" 200 " not in status:
-            raise RuntimeError(f"events: {status!r}")
-        while (await reader.readline()) not in (b"\r\n", b""):
-            pass
-        pending = b""
-        while True:
-            size = int((await reader.readline()).strip() or b"0", 16)
-            if size == 0:
-                return
-            pending += (await reader.readexactly(size + 2))[:-2]
-            *frames, pending = pending.split(b"\r\n\r\n")
-            for frame in frames:
-                if _frame(frame, run):
-                    return
     finally:
         writer.close()
+
+
+async def _request(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, method: str, path: str, body: bytes
+) -> tuple[int, bytes]:
+    """One request with a JSON body; the response must carry Content-Length (FastAPI's JSON responses do)."""
+    head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+    writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    status = int((await reader.readline()).split(b" ", 2)[1])
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.partition(b":")
+        if name.lower() == b"content-length":
+            length = int(value)
+    return status, await reader.readexactly(length)
+
+
+async def _follow(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, path: str, run: ChatRun
+) -> None:
+    """A lean SSE reader (raw HTTP/1.1, chunked): the load generator must not eat the service's CPU."""
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n".encode())
+    status = await reader.readline()
+    if b" 200 " not in status:
+        raise RuntimeError(f"events: {status!r}")
+    while (await reader.readline()) not in (b"\r\n", b""):
+        pass
+    pending = b""
+    while True:
+        size = int((await reader.readline()).strip() or b"0", 16)
+        if size == 0:
+            return
+        pending += (await reader.readexactly(size + 2))[:-2]
+        *frames, pending = pending.split(b"\r\n\r\n")
+        for frame in frames:
+            if _frame(frame, run):
+                return
 
 
 def _frame(frame: bytes, run: ChatRun) -> bool:
@@ -112,12 +145,12 @@ def _frame(frame: bytes, run: ChatRun) -> bool:
 async def _round(url: str, chats: int, ramp_s: float = 0.0, tokens: int = 0) -> dict[str, float]:
     """``chats`` chats started evenly over ``ramp_s`` seconds (0: all at once)."""
     label = f"{chats} chats" + (f" over {ramp_s:g} s" if ramp_s else " at once")
-    limits = httpx.Limits(max_connections=chats * 2 + 10, max_keepalive_connections=chats * 2 + 10)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
-        runs = [ChatRun() for _ in range(chats)]
-        started = time.perf_counter()
-        await asyncio.gather(*(_chat(client, run, ramp_s * i / chats) for i, run in enumerate(runs)))
-        wall = time.perf_counter() - started
+    address = httpx.URL(url)
+    host, port = address.host, address.port or 80
+    runs = [ChatRun() for _ in range(chats)]
+    started = time.perf_counter()
+    await asyncio.gather(*(_chat(host, port, run, ramp_s * i / chats) for i, run in enumerate(runs)))
+    wall = time.perf_counter() - started
     ttft = [run.token_times[0] - run.posted for run in runs if run.token_times]
     added = [
         max(0.0, later - earlier - 1 / RATE)
@@ -190,7 +223,15 @@ def _wait(url: str, procs: list[subprocess.Popen[bytes]], timeout_s: float = 120
     raise RuntimeError(f"{url} did not answer")
 
 
-async def main() -> None:
+def main() -> None:
+    """On uvloop, like the service: the load clients share the two cores with what they measure."""
+    import uvloop
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(_main())
+
+
+async def _main() -> None:
     eco2 = str(Path(sys.executable).with_name("eco2"))
     prefix = f"bench{uuid.uuid4().hex[:8]}"
     fake_port, api_port = _free_port(), _free_port()

@@ -12,7 +12,7 @@ Redis going away is survived: the read backs off, reconnects and continues from 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,7 +49,7 @@ class ProgressStreamHub:
         count: int = 500,
         retry_max_s: float = 1.0,
     ):
-        """``redis`` must allow blocking reads: no socket timeout shorter than ``block_ms``."""
+        """``redis`` lends one connection for the shared blocking read while anyone follows a stream."""
         self._redis = redis
         self._prefix = prefix
         self._block_ms = block_ms
@@ -86,15 +86,18 @@ class ProgressStreamHub:
 
     @property
     def following(self) -> int:
-        """How many job streams the shared read currently covers (for tests and metrics)."""
+        """How many job streams the shared read covers: a subscriber that left is no longer read for."""
         return len(self._subscribers)
 
     async def aclose(self) -> None:
+        """Stop the shared read. Cancels until the task is gone: on Python 3.11 redis-py's write goes
+        through ``asyncio.wait_for``, which can swallow a cancellation that lands as the write ends."""
         for task in (self._task, self._waking):
-            if task is not None:
+            while task is not None and not task.done():
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await asyncio.wait([task], timeout=0.1)
+            if task is not None and not task.cancelled() and task.exception() is not None:
+                log.error("progress_hub_task_failed", error=repr(task.exception()))
         self._task = self._waking = None
 
     def _start(self) -> None:
@@ -136,7 +139,7 @@ class ProgressStreamHub:
                     if connection is None:
                         connection = await pool.get_connection()
                     cursors = {key: min(s.last for s in subs) for key, subs in self._subscribers.items()}
-                    response = await self._read_once(connection, cursors)
+                    self._dispatch(await self._read_once(connection, cursors), cursors)
                 except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
                     log.warning("progress_hub_read_retry", streams=len(self._subscribers), error=repr(exc))
                     if connection is not None:
@@ -144,12 +147,11 @@ class ProgressStreamHub:
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, self._retry_max_s)
                     continue
-                except RedisError as exc:  # e.g. a key of the wrong type: keep serving, slowly
-                    log.error("progress_hub_read_failed", streams=len(self._subscribers), error=repr(exc))
+                except Exception:  # e.g. a key of the wrong type: the others keep being served, slowly
+                    log.exception("progress_hub_read_failed", streams=len(self._subscribers))
                     await asyncio.sleep(self._retry_max_s)
                     continue
                 backoff = 0.05
-                self._dispatch(response, cursors)
         finally:
             if connection is not None:
                 await connection.disconnect()
@@ -168,7 +170,10 @@ class ProgressStreamHub:
             self._client_id = int(await connection.read_response())
             self._reading = generation
             self._wake()
-            return await connection.read_response()
+            # An idle read legitimately outlasts the client's socket timeout. A server that stops
+            # answering altogether still fails the read (and drops the connection) a little later.
+            async with asyncio.timeout(self._block_ms / 1000 + 5):
+                return await connection.read_response(timeout=math.inf)
         finally:
             self._reading = None
             self._client_id = None

@@ -2,9 +2,10 @@
 
 Every entry gets its ``seq`` from a per-job counter inside the same Lua call that appends it, so the
 sequence stays monotonic even when several processes publish to one job (a resumed job runs elsewhere).
-Tokens are buffered and written in one round trip per batch; any other event first flushes the job's
-buffer so the stream keeps call order. Redis trouble never fails the chat: the batch is dropped,
-counted and logged, and further attempts pause for a short cool-down.
+Tokens are buffered; a flush writes every job's buffer in one pipelined round trip (one script call
+per job), so hundreds of concurrent chats cost one write per flush, not one per token or per job.
+Any other event first flushes the job's buffer so the stream keeps call order. Redis trouble never
+fails the chat: the batch is dropped, counted and logged, and further attempts pause for a short cool-down.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import structlog
 from prometheus_client import Counter
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from eco2.application.ports.progress import ProgressNotifierPort
 
@@ -28,6 +29,8 @@ PUBLISH_FAILURES = Counter(
 )
 
 TERMINAL_EVENTS = frozenset({"done", "error"})
+
+Entry = tuple[str, str, str]  # event_type, ts, payload JSON
 
 # KEYS: stream, counter. ARGV: ttl, maxlen, then (event_type, ts, payload) per entry.
 _APPEND = """
@@ -69,7 +72,8 @@ class RedisProgressNotifier(ProgressNotifierPort):
         self._timeout_s = publish_timeout_s
         self._cooldown_s = cooldown_s
         self._script = redis.register_script(_APPEND)
-        self._pending: dict[str, list[tuple[str, str, str]]] = {}
+        self._script_loaded = False
+        self._pending: dict[str, list[Entry]] = {}
         self._lock = asyncio.Lock()
         self._timer: asyncio.TimerHandle | None = None
         self._flushes: set[asyncio.Task[None]] = set()
@@ -117,12 +121,10 @@ class RedisProgressNotifier(ProgressNotifierPort):
         """Write buffered events (one job's, or all) and return the entry ids of the last job written."""
         async with self._lock:
             jobs = [job_id] if job_id is not None else list(self._pending)
-            ids: list[str] = []
-            for job in jobs:
-                entries = self._pending.pop(job, [])
-                if entries:
-                    ids = await self._write(job, entries)
-            return ids
+            batches = [(job, entries) for job in jobs if (entries := self._pending.pop(job, []))]
+            if not batches:
+                return []
+            return (await self._write(batches))[-1]
 
     async def aclose(self) -> None:
         """Write whatever is still buffered; called when the runtime shuts down."""
@@ -147,28 +149,46 @@ class RedisProgressNotifier(ProgressNotifierPort):
     async def _flush_all(self) -> None:
         await self.flush()
 
-    async def _write(self, job_id: str, entries: list[tuple[str, str, str]]) -> list[str]:
-        kind = entries[-1][0]
+    async def _write(self, batches: list[tuple[str, list[Entry]]]) -> list[list[str]]:
+        """Append each job's entries; the entry ids per job, in order ([] for a job not written)."""
         if time.monotonic() < self._paused_until:
-            PUBLISH_FAILURES.labels(kind=kind).inc(len(entries))
-            return []
-        args: list[str | int] = [self._ttl_s, self._maxlen]
-        for entry in entries:
-            args.extend(entry)
-        key = stream_key(self._prefix, job_id)
+            self._dropped(batches)
+            return [[] for _ in batches]
         try:
-            raw = await asyncio.wait_for(
-                self._script(keys=[key, f"{key}:seq"], args=args), timeout=self._timeout_s
-            )
+            raw = await asyncio.wait_for(self._append(batches), timeout=self._timeout_s)
         except (RedisError, OSError, TimeoutError) as exc:
             self._paused_until = time.monotonic() + self._cooldown_s
-            PUBLISH_FAILURES.labels(kind=kind).inc(len(entries))
-            log.warning("progress_publish_failed", job_id=job_id, events=len(entries), error=repr(exc))
-            return []
-        return [_text(entry_id) for entry_id in raw]
+            self._dropped(batches)
+            jobs = [job for job, _ in batches]
+            log.warning("progress_publish_failed", job_ids=jobs[:20], jobs=len(jobs), error=repr(exc))
+            return [[] for _ in batches]
+        return [[_text(entry_id) for entry_id in ids] for ids in raw]
+
+    async def _append(self, batches: list[tuple[str, list[Entry]]]) -> list[Any]:
+        """One pipeline of EVALSHA calls; the script is loaded once, and again after a server restart."""
+        if not self._script_loaded:
+            await self._redis.script_load(_APPEND)
+            self._script_loaded = True
+        try:
+            return await self._pipeline(batches)
+        except NoScriptError:  # nothing was appended: every call in the pipeline names the same script
+            await self._redis.script_load(_APPEND)
+            return await self._pipeline(batches)
+
+    async def _pipeline(self, batches: list[tuple[str, list[Entry]]]) -> list[Any]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for job_id, entries in batches:
+                key = stream_key(self._prefix, job_id)
+                args = [arg for entry in entries for arg in entry]
+                pipe.evalsha(self._script.sha, 2, key, f"{key}:seq", self._ttl_s, self._maxlen, *args)
+            return await pipe.execute()
+
+    def _dropped(self, batches: list[tuple[str, list[Entry]]]) -> None:
+        for _job_id, entries in batches:
+            PUBLISH_FAILURES.labels(kind=entries[-1][0]).inc(len(entries))
 
 
-def _entry(event_type: str, payload: dict[str, Any]) -> tuple[str, str, str]:
+def _entry(event_type: str, payload: dict[str, Any]) -> Entry:
     return event_type, repr(time.time()), json.dumps(payload, ensure_ascii=False, default=str)
 
 
