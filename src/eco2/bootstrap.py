@@ -247,15 +247,21 @@ async def build_runtime(settings: Settings | None = None) -> AsyncIterator[ChatR
         yield ChatRuntime(settings, workflow, notifier, retriever, events)
 
 
+def _redis_url(settings: Settings, stack: AsyncExitStack) -> str:
+    """ECO2_REDIS_URL, or an embedded Valkey on a unix socket that stops with ``stack``."""
+    if settings.redis_url:
+        return settings.redis_url
+    valkey = EmbeddedValkey(settings.valkey_dir)
+    url = valkey.start()
+    stack.callback(valkey.stop)
+    return url
+
+
 @asynccontextmanager
 async def build_events(settings: Settings) -> AsyncIterator[EventRuntime]:
     """Redis from ECO2_REDIS_URL or an embedded Valkey; PostgreSQL from ECO2_DATABASE_URL or SQLite."""
     async with AsyncExitStack() as stack:
-        url = settings.redis_url
-        if not url:
-            valkey = EmbeddedValkey(settings.valkey_dir)
-            url = valkey.start()
-            stack.callback(valkey.stop)
+        url = _redis_url(settings, stack)
         timeout = settings.events_publish_timeout_s
         redis = Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         stack.push_async_callback(redis.aclose)
@@ -331,11 +337,7 @@ async def _databases(settings: Settings) -> AsyncIterator[tuple[EventOutbox, Con
 async def build_checkpoint_maintenance(settings: Settings) -> AsyncIterator[CachedPostgresSaver]:
     """``eco2 checkpoints``: the configured checkpointer without the chat runtime around it."""
     async with AsyncExitStack() as stack:
-        url = settings.redis_url
-        if not url:
-            valkey = EmbeddedValkey(settings.valkey_dir)
-            url = valkey.start()
-            stack.callback(valkey.stop)
+        url = _redis_url(settings, stack)
         redis = Redis.from_url(url, socket_connect_timeout=1.0, socket_timeout=2.0)
         stack.push_async_callback(redis.aclose)
         yield await stack.enter_async_context(build_checkpointer(settings, redis))

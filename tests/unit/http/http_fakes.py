@@ -6,6 +6,8 @@ import dataclasses
 import itertools
 from typing import Any
 
+from events_fakes import FakeInteractionStore as FakeInteractions  # noqa: F401 (re-exported for the http tests)
+
 from eco2.application.ports.chat_jobs import (
     ChatJobRecord,
     ChatJobStatus,
@@ -16,7 +18,6 @@ from eco2.application.ports.chat_jobs import (
     RateLimiterPort,
     SessionRegistryPort,
 )
-from eco2.application.ports.interaction import HumanInputRequest, InteractionStateStorePort
 from eco2.application.ports.progress import ProgressNotifierPort
 
 
@@ -116,24 +117,6 @@ class FakeRateLimiter(RateLimiterPort):
     async def hit(self, user_id: str) -> float | None:
         self.hits[user_id] = self.hits.get(user_id, 0) + 1
         return None if self.hits[user_id] <= self.limit else 12.0
-
-
-class FakeInteractions(InteractionStateStorePort):
-    def __init__(self) -> None:
-        self.pending: dict[str, HumanInputRequest] = {}
-
-    async def save_pending_request(self, job_id: str, request: HumanInputRequest) -> None:
-        self.pending[job_id] = request
-
-    async def get_pending_request(self, job_id: str) -> HumanInputRequest | None:
-        return self.pending.get(job_id)
-
-    async def clear_pending_request(self, job_id: str, request_id: str) -> bool:
-        request = self.pending.get(job_id)
-        if request is None or request.request_id != request_id:
-            return False
-        del self.pending[job_id]
-        return True
 
 
 class FakeNotifier(ProgressNotifierPort):
