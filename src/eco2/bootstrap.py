@@ -22,6 +22,7 @@ from eco2.application.services.conversation_history import ConversationHistoryHa
 from eco2.domain.knowledge import KnowledgeBase
 from eco2.infrastructure.checkpoint.cached_saver import CachedPostgresSaver
 from eco2.infrastructure.checkpoint.postgres_l2 import PoolOptions
+from eco2.infrastructure.checkpoint.redis_deadline import checkpoint_redis
 from eco2.infrastructure.embedded_valkey import EmbeddedValkey
 from eco2.infrastructure.events.outbox import EventOutbox
 from eco2.infrastructure.events.progress_stream_hub import ProgressStreamHub
@@ -338,7 +339,7 @@ async def build_checkpoint_maintenance(settings: Settings) -> AsyncIterator[Cach
     """``eco2 checkpoints``: the configured checkpointer without the chat runtime around it."""
     async with AsyncExitStack() as stack:
         url = _redis_url(settings, stack)
-        redis = Redis.from_url(url, socket_connect_timeout=1.0, socket_timeout=2.0)
+        redis = checkpoint_redis(url)
         stack.push_async_callback(redis.aclose)
         yield await stack.enter_async_context(build_checkpointer(settings, redis))
 
@@ -362,6 +363,7 @@ async def build_checkpointer(settings: Settings, redis: Redis) -> AsyncIterator[
             timeout_s=settings.checkpoint_pool_timeout_s,
             prepare_threshold=settings.checkpoint_prepare_threshold,
             health_check=settings.checkpoint_pool_check,
+            check_idle_after_s=settings.checkpoint_pool_check_idle_s,
         )
         postgres: dict[str, Any] = {"database_url": settings.database_url, "pool": pool,
                                     "replay_interval_s": settings.checkpoint_replay_interval_s, **options}

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     checkpoint_pool_max_size: int = Field(default=10, ge=1)
     checkpoint_pool_timeout_s: float = Field(default=5.0, gt=0)
     checkpoint_pool_check: bool = True
+    checkpoint_pool_check_idle_s: float = Field(default=1.0, ge=0)
     checkpoint_prepare_threshold: int | None = 5
     checkpoint_lock_wait_s: float = Field(default=60.0, gt=0)
     checkpoint_replay_interval_s: float = Field(default=1.0, ge=0)

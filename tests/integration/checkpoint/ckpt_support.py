@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import subprocess
 from collections.abc import AsyncIterator
@@ -19,6 +20,7 @@ from redis.exceptions import RedisError
 
 from eco2.infrastructure.checkpoint.cached_saver import CachedPostgresSaver
 from eco2.infrastructure.checkpoint.postgres_l2 import PooledPostgresSaver, PoolOptions, open_pool
+from eco2.infrastructure.checkpoint.redis_deadline import checkpoint_redis
 
 
 def schema_url(postgres_url: str, schema: str) -> str:
@@ -67,7 +69,9 @@ async def cached_saver(
     saver_class: type[CachedPostgresSaver] = CachedPostgresSaver,
     **kwargs: Any,
 ) -> AsyncIterator[CachedPostgresSaver]:
-    redis = Redis.from_url(redis_url, socket_connect_timeout=0.5, socket_timeout=2)
+    """A saver on its own pool and on a Redis client made as in production (``checkpoint_redis``)."""
+    timeout_s = kwargs.setdefault("redis_timeout_s", 2.0)
+    redis = checkpoint_redis(redis_url, timeout_s)
     try:
         async with open_pool(database_url, pool or PoolOptions(max_size=4, timeout_s=2)) as pg_pool:
             saver = saver_class(PooledPostgresSaver(pg_pool), redis, prefix=prefix, **kwargs)
@@ -158,8 +162,18 @@ class OwnRedis:
         finally:
             await client.aclose()
 
+    def freeze(self) -> None:
+        """SIGSTOP: connections stay open and nothing answers, like a hung server or a dropped route."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self._process is not None:
+            self._process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self._process is not None:
+            self.thaw()
             self._process.terminate()
             self._process.wait(timeout=10)
             self._process = None

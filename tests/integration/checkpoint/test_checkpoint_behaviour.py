@@ -99,6 +99,21 @@ async def test_thread_locks_are_per_thread_not_global(env: dict[str, Any]) -> No
                 pass
 
 
+async def test_a_turn_longer_than_the_lock_ttl_keeps_its_lock(env: dict[str, Any]) -> None:
+    async with cached_saver(
+        env["url"], env["redis_url"], env["prefix"], lock_ttl_s=0.3, lock_wait_s=0.2
+    ) as saver:
+        async with saver.thread_lock("long"):
+            await asyncio.sleep(1.0)
+            with pytest.raises(ThreadBusyError):
+                async with saver.thread_lock("long"):
+                    pass
+        async with saver.thread_lock("long"):
+            pass
+        lock_key = f"{env['prefix']}:{{long}}:lock"
+        assert await env["redis"].exists(lock_key) == 0
+
+
 async def _blocked_while_a_cursor_is_held(saver: AsyncPostgresSaver) -> bool:
     """Hold one pooled cursor open and see whether another read can run meanwhile."""
     holding, release = asyncio.Event(), asyncio.Event()

@@ -63,6 +63,27 @@ async def test_redis_down_turn_completes_from_postgres_and_is_counted(
         assert latest.checkpoint["channel_values"]["messages"] == ["hello", "while redis is down"]
 
 
+async def test_hung_redis_is_bounded_by_the_call_deadline(
+    schema: str, own_redis: OwnRedis, unique_prefix: str
+) -> None:
+    """The checkpoint client has no socket timeout; the saver's own deadline must still end every call."""
+    async with cached_saver(schema, own_redis.url, unique_prefix, redis_timeout_s=0.3, l1_retry_s=5.0,
+                            lock_wait_s=1.0) as saver:
+        first = await run_turn(saver, "t1", "hello")
+        own_redis.freeze()
+        try:
+            before = _counter("eco2_checkpoint_l1_failures_total", {"op": "get"})
+            started = asyncio.get_running_loop().time()
+            async with saver.thread_lock("t1"):
+                second = await run_turn(saver, "t1", "while redis hangs")
+            elapsed = asyncio.get_running_loop().time() - started
+            assert _counter("eco2_checkpoint_l1_failures_total", {"op": "get"}) > before
+            assert elapsed < 3.0, f"a hung Redis held the turn for {elapsed:.1f} s"
+            assert [cid for cid, _ in await l2_chain(schema, "t1")] == [first, second]
+        finally:
+            own_redis.thaw()
+
+
 async def test_redis_partition_never_serves_stale_cache(
     schema: str, own_redis: OwnRedis, unique_prefix: str
 ) -> None:

@@ -64,6 +64,7 @@ from eco2.infrastructure.checkpoint.records import (
     normalize_metadata,
     storable_checkpoint,
 )
+from eco2.infrastructure.checkpoint.redis_deadline import DEFAULT_TIMEOUT_S, checkpoint_redis
 from eco2.infrastructure.checkpoint.replay_queue import RedisReplayQueue
 from eco2.infrastructure.checkpoint.thread_lock import ThreadLocks
 
@@ -96,15 +97,16 @@ class CachedPostgresSaver(BaseCheckpointSaver[str]):
         l2_retry_s: float = 2.0,
         lock_ttl_s: float = 30.0,
         lock_wait_s: float = 60.0,
+        redis_timeout_s: float = DEFAULT_TIMEOUT_S,
         unavailable: Callable[[BaseException], bool] = is_postgres_unavailable,
     ):
         super().__init__(serde=l2.serde)
         self._l2 = l2
-        self._l1 = RedisL1Cache(redis, prefix, l1_ttl_s)
-        self._queue = RedisReplayQueue(redis, self._l1.queue_key())
+        self._l1 = RedisL1Cache(redis, prefix, l1_ttl_s, redis_timeout_s)
+        self._queue = RedisReplayQueue(redis, self._l1.queue_key(), timeout_s=redis_timeout_s)
         self._locks = ThreadLocks(
             redis, lambda thread_id: self._l1.thread_key(thread_id, "lock"),
-            ttl_s=lock_ttl_s, wait_s=lock_wait_s,
+            ttl_s=lock_ttl_s, wait_s=lock_wait_s, timeout_s=redis_timeout_s,
         )
         self._max_bytes = max_bytes
         self._l1_retry_s = l1_retry_s
@@ -125,18 +127,18 @@ class CachedPostgresSaver(BaseCheckpointSaver[str]):
         *,
         redis_url: str,
         database_url: str,
-        redis_timeout_s: float = 1.0,
+        redis_timeout_s: float = DEFAULT_TIMEOUT_S,
         **options: Any,
     ) -> AsyncIterator[CachedPostgresSaver]:
         """Open the Redis client and the PostgreSQL pool, yield a saver, close both on exit.
 
-        ``options`` are those of :meth:`with_postgres`.
+        ``options`` are those of :meth:`with_postgres`; ``redis_timeout_s`` bounds every Redis call.
         """
-        redis = Redis.from_url(
-            redis_url, socket_connect_timeout=redis_timeout_s, socket_timeout=redis_timeout_s
-        )
+        redis = checkpoint_redis(redis_url, redis_timeout_s)
         try:
-            async with cls.with_postgres(database_url=database_url, redis=redis, **options) as saver:
+            async with cls.with_postgres(
+                database_url=database_url, redis=redis, redis_timeout_s=redis_timeout_s, **options
+            ) as saver:
                 yield saver
         finally:
             await redis.aclose()
@@ -384,7 +386,7 @@ class CachedPostgresSaver(BaseCheckpointSaver[str]):
                         break
                     # An item L2 rejects for good would block the queue forever: park it, loudly.
                     log.error("checkpoint_replay_item_dead", item_id=item_id, error=repr(exc))
-                    await self._l1.redis.rpush(f"{self._l1.queue_key()}:dead", payload)
+                    await self._queue.park(payload)
                 await self._queue.remove_head(item_id)
         if applied:
             self._l2_down_until = 0.0

@@ -23,6 +23,8 @@ from urllib.parse import quote
 
 from redis.asyncio import Redis
 
+from eco2.infrastructure.checkpoint.redis_deadline import DEFAULT_TIMEOUT_S, within
+
 _READ = """
 local head = redis.call('HMGET', KEYS[1], 'epoch', 'gen')
 local epoch, gen = head[1], head[2] or '0'
@@ -143,8 +145,9 @@ def _epoch() -> str:
 class RedisL1Cache:
     """Byte-level L1 operations; the saver owns serialization and the fallback policy."""
 
-    def __init__(self, redis: Redis, prefix: str, ttl_s: float):
+    def __init__(self, redis: Redis, prefix: str, ttl_s: float, timeout_s: float = DEFAULT_TIMEOUT_S):
         self._redis = redis
+        self._timeout_s = timeout_s
         self._prefix = prefix
         self._ttl_ms = max(1, int(ttl_s * 1000))
         self._read = redis.register_script(_READ)
@@ -171,10 +174,10 @@ class RedisL1Cache:
         return self.thread_key(thread_id, f"c:{_part(ns)}:")
 
     async def read(self, thread_id: str, ns: str, checkpoint_id: str | None) -> L1Read:
-        result = cast(list[Any], await self._read(
+        result = cast(list[Any], await within(self._timeout_s, self._read(
             keys=[self.thread_key(thread_id, "h"), self.thread_key(thread_id, "k")],
             args=[f"n:{ns}", checkpoint_id or "", self._checkpoint_prefix(thread_id, ns), self._ttl_ms],
-        ))
+        )))
         gen = _text(result[0])
         if len(result) < 3:
             return L1Read(gen, None)
@@ -185,10 +188,10 @@ class RedisL1Cache:
 
     async def put(self, thread_id: str, ns: str, checkpoint_id: str, record: bytes) -> int:
         ckey = self._checkpoint_prefix(thread_id, ns) + checkpoint_id
-        return int(await self._put(
+        return int(await within(self._timeout_s, self._put(
             keys=[self.thread_key(thread_id, "h"), self.thread_key(thread_id, "k"), ckey, self.queue_key()],
             args=[f"n:{ns}", checkpoint_id, record, _epoch(), self._ttl_ms],
-        ))
+        )))
 
     async def put_writes(
         self, thread_id: str, ns: str, checkpoint_id: str, items: Sequence[tuple[str, bool, bytes]]
@@ -198,9 +201,9 @@ class RedisL1Cache:
         for name, overwrite, frame in items:
             args.extend([name, "s" if overwrite else "n", frame])
         ckey = self._checkpoint_prefix(thread_id, ns) + checkpoint_id
-        return int(await self._writes(
+        return int(await within(self._timeout_s, self._writes(
             keys=[self.thread_key(thread_id, "h"), ckey, self.queue_key()], args=args
-        ))
+        )))
 
     async def populate(
         self, thread_id: str, ns: str, entry: L1Entry, *, gen: str, latest: bool
@@ -210,9 +213,9 @@ class RedisL1Cache:
                            self._ttl_ms, entry.record or b""]
         for index, frame in enumerate(entry.writes):
             args.extend([f"w{index:06d}", frame])
-        return bool(await self._populate(
+        return bool(await within(self._timeout_s, self._populate(
             keys=[self.thread_key(thread_id, "h"), self.thread_key(thread_id, "k"), ckey], args=args
-        ))
+        )))
 
     async def invalidate(self, thread_ids: Iterable[str]) -> None:
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -222,13 +225,10 @@ class RedisL1Cache:
                     args=[_epoch(), self._ttl_ms],
                     client=pipe,
                 )
-            await pipe.execute()
+            await within(self._timeout_s, pipe.execute())
 
     async def drop(self, thread_id: str, ns: str, checkpoint_id: str) -> None:
-        await self._redis.delete(self._checkpoint_prefix(thread_id, ns) + checkpoint_id)
-
-    async def queue_length(self) -> int:
-        return int(await self._redis.llen(self.queue_key()))
+        await within(self._timeout_s, self._redis.delete(self._checkpoint_prefix(thread_id, ns) + checkpoint_id))
 
 
 def _text(value: bytes | str | int) -> str:

@@ -4,10 +4,16 @@ AsyncPostgresSaver guards every operation with one ``asyncio.Lock`` even when it
 worker runs one checkpoint query at a time (langgraph issue 7259). With a pool each operation checks
 out its own connection, so the lock only serialises; this subclass drops it for pools and adds the
 operations the stock saver lacks (copy_thread, delete_for_runs) and retention.
+
+Writes are also cheaper: the stock saver hands every write's serialization to a worker thread and
+sends a pipeline of statements; here the (small, fast) serialization runs inline and each ``aput`` or
+``aput_writes`` is one statement over the same tables, so it is also atomic.
 """
 
 from __future__ import annotations
 
+import time
+import weakref
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,14 +21,54 @@ from datetime import datetime
 from typing import Any, cast
 
 import psycopg
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import (
+    WRITES_IDX_MAP,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    get_serializable_checkpoint_metadata,
+)
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.checkpoint.serde.base import SerializerProtocol
 from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import DictRow, dict_row
+from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from eco2.infrastructure.checkpoint import postgres_retention as retention
 from eco2.infrastructure.checkpoint.postgres_retention import PruneReport
+from eco2.infrastructure.checkpoint.records import split_blob_values
+from eco2.infrastructure.persistence.schema_lock import schema_setup_lock
+
+# The blob rows and the checkpoint row in one statement; a data-modifying CTE always runs.
+_PUT_CHECKPOINT_SQL = """
+WITH blobs AS (
+    INSERT INTO checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)
+    SELECT %(thread_id)s, %(ns)s, b.channel, b.version, b.type, b.blob
+    FROM unnest(%(channels)b::text[], %(versions)b::text[], %(types)b::text[], %(blobs)b::bytea[])
+        AS b(channel, version, type, blob)
+    ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING
+)
+INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata)
+VALUES (%(thread_id)s, %(ns)s, %(checkpoint_id)s, %(parent_id)s, %(checkpoint)s, %(metadata)s)
+ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id)
+DO UPDATE SET checkpoint = EXCLUDED.checkpoint, metadata = EXCLUDED.metadata
+"""
+
+_WRITES_SELECT = """
+INSERT INTO checkpoint_writes
+    (thread_id, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, blob)
+SELECT %(thread_id)s, %(ns)s, %(checkpoint_id)s, %(task_id)s, %(task_path)s, w.idx, w.channel, w.type, w.blob
+FROM unnest(%(idxs)b::int[], %(channels)b::text[], %(types)b::text[], %(blobs)b::bytea[])
+    AS w(idx, channel, type, blob)
+ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
+"""
+# Special channels (errors, interrupts...) replace their earlier write; ordinary writes keep the first.
+_UPSERT_WRITES_SQL = (
+    _WRITES_SELECT + "DO UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type, blob = EXCLUDED.blob"
+)
+_INSERT_WRITES_SQL = _WRITES_SELECT + "DO NOTHING"
 
 
 @dataclass(frozen=True)
@@ -34,19 +80,23 @@ class PoolOptions:
     timeout_s: float = 5.0
     prepare_threshold: int | None = 5
     health_check: bool = True
+    # Like HikariCP's alive-bypass window: a connection used this recently is not checked again.
+    check_idle_after_s: float = 1.0
     application_name: str = "eco2-checkpoint"
 
 
 @asynccontextmanager
 async def open_pool(database_url: str, options: PoolOptions) -> AsyncIterator[AsyncConnectionPool]:
     """A pool configured as AsyncPostgresSaver requires: autocommit and dict rows."""
+    idle_check = _IdleCheck(options.check_idle_after_s)
     pool: AsyncConnectionPool = AsyncConnectionPool(
         database_url,
         min_size=options.min_size,
         max_size=options.max_size,
         timeout=options.timeout_s,
         open=False,
-        check=AsyncConnectionPool.check_connection if options.health_check else None,
+        check=idle_check.check if options.health_check else None,
+        reset=idle_check.returned if options.health_check else None,
         kwargs={
             "autocommit": True,
             "row_factory": dict_row,
@@ -59,6 +109,23 @@ async def open_pool(database_url: str, options: PoolOptions) -> AsyncIterator[As
         yield pool
     finally:
         await pool.close()
+
+
+class _IdleCheck:
+    """Health-checks a connection on checkout only when it sat idle in the pool for a while: those are
+    the ones a pooler, firewall or server restart may have dropped. Saves a round trip per operation."""
+
+    def __init__(self, idle_after_s: float):
+        self._idle_after_s = idle_after_s
+        self._returned_at: weakref.WeakKeyDictionary[AsyncConnection[Any], float] = weakref.WeakKeyDictionary()
+
+    async def returned(self, conn: AsyncConnection[Any]) -> None:
+        self._returned_at[conn] = time.monotonic()
+
+    async def check(self, conn: AsyncConnection[Any]) -> None:
+        returned = self._returned_at.get(conn)
+        if returned is None or time.monotonic() - returned >= self._idle_after_s:
+            await AsyncConnectionPool.check_connection(conn)
 
 
 class PooledPostgresSaver(AsyncPostgresSaver):
@@ -82,6 +149,71 @@ class PooledPostgresSaver(AsyncPostgresSaver):
             typed: AsyncConnection[Any] = conn
             async with typed.transaction(), typed.cursor(row_factory=dict_row) as cur:
                 yield cur
+
+    async def setup(self) -> None:
+        """Create or migrate the tables; the lock is held on a connection of its own, outside the pool."""
+        conninfo = cast(str, self._pool.conninfo)  # open_pool always gives a URL string
+        async with await AsyncConnection.connect(conninfo, autocommit=True) as conn, schema_setup_lock(conn):
+            await super().setup()
+
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        configurable = config["configurable"]
+        thread_id, ns = configurable["thread_id"], configurable["checkpoint_ns"]
+        inline, blob_values = split_blob_values(checkpoint)
+        rows = self._dump_blobs(
+            thread_id, ns, blob_values, {k: v for k, v in new_versions.items() if k in blob_values}
+        )
+        params = {
+            "thread_id": thread_id,
+            "ns": ns,
+            "checkpoint_id": checkpoint["id"],
+            "parent_id": configurable.get("checkpoint_id"),
+            "checkpoint": Jsonb(inline),
+            "metadata": Jsonb(get_serializable_checkpoint_metadata(config, metadata)),
+            "channels": [row[2] for row in rows],
+            "versions": [row[3] for row in rows],
+            "types": [row[4] for row in rows],
+            "blobs": [row[5] for row in rows],
+        }
+        async with self._pool.connection() as conn:
+            await conn.execute(_PUT_CHECKPOINT_SQL, params, binary=True)
+        return {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": checkpoint["id"]}}
+
+    async def aput_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        configurable = config["configurable"]
+        upsert = all(channel in WRITES_IDX_MAP for channel, _ in writes)
+        rows = self._dump_writes(configurable["thread_id"], configurable["checkpoint_ns"],
+                                 configurable["checkpoint_id"], task_id, task_path, writes)
+        if upsert:
+            # One statement cannot update a row twice: the last write of a special channel wins.
+            rows = list({row[5]: row for row in rows}.values())
+        if not rows:
+            return
+        params = {
+            "thread_id": configurable["thread_id"],
+            "ns": configurable["checkpoint_ns"],
+            "checkpoint_id": configurable["checkpoint_id"],
+            "task_id": task_id,
+            "task_path": task_path,
+            "idxs": [row[5] for row in rows],
+            "channels": [row[6] for row in rows],
+            "types": [row[7] for row in rows],
+            "blobs": [row[8] for row in rows],
+        }
+        async with self._pool.connection() as conn:
+            await conn.execute(_UPSERT_WRITES_SQL if upsert else _INSERT_WRITES_SQL, params, binary=True)
 
     async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         params = {"src": str(source_thread_id), "dst": str(target_thread_id)}

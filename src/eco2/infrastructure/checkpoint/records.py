@@ -57,6 +57,24 @@ def storable_checkpoint(checkpoint: Checkpoint) -> Checkpoint:
     return cast(Checkpoint, stored)
 
 
+def split_blob_values(checkpoint: Checkpoint) -> tuple[Checkpoint, dict[str, Any]]:
+    """Split a checkpoint as the PostgreSQL store keeps it: primitives stay inline in the checkpoint row,
+    other values become blobs (a delta snapshot leaves a ``True`` marker behind)."""
+    inline_values: dict[str, Any] = {}
+    blobs: dict[str, Any] = {}
+    for key, value in checkpoint["channel_values"].items():
+        if isinstance(value, _DeltaSnapshot):
+            blobs[key] = value
+            inline_values[key] = True
+        elif value is None or isinstance(value, _INLINE):
+            inline_values[key] = value
+        else:
+            blobs[key] = value
+    inline = dict(checkpoint)
+    inline["channel_values"] = inline_values
+    return cast(Checkpoint, inline), blobs
+
+
 def encode_checkpoint(serde: SerializerProtocol, record: CheckpointRecord) -> bytes:
     kind, payload = serde.dumps_typed(
         {"checkpoint": record.checkpoint, "metadata": record.metadata, "parent": record.parent_id}

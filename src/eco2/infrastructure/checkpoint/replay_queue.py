@@ -14,6 +14,8 @@ from contextlib import asynccontextmanager
 
 from redis.asyncio import Redis
 
+from eco2.infrastructure.checkpoint.redis_deadline import DEFAULT_TIMEOUT_S, within
+
 _ID_LEN = 32
 
 _POP_IF_HEAD = f"""
@@ -32,37 +34,46 @@ return 0
 
 
 class RedisReplayQueue:
-    def __init__(self, redis: Redis, key: str, lock_ttl_s: float = 30.0):
+    def __init__(
+        self, redis: Redis, key: str, lock_ttl_s: float = 30.0, timeout_s: float = DEFAULT_TIMEOUT_S
+    ):
         self._redis = redis
         self._key = key
+        self._timeout_s = timeout_s
         self._lock_key = f"{key}:lock"
         self._lock_ttl_ms = int(lock_ttl_s * 1000)
         self._pop_if_head = redis.register_script(_POP_IF_HEAD)
         self._release = redis.register_script(_RELEASE)
 
     async def push(self, payload: bytes) -> None:
-        await self._redis.rpush(self._key, uuid.uuid4().hex.encode() + payload)
+        await within(self._timeout_s, self._redis.rpush(self._key, uuid.uuid4().hex.encode() + payload))
+
+    async def park(self, payload: bytes) -> None:
+        """Set aside an item L2 rejects for good, so it does not block the queue."""
+        await within(self._timeout_s, self._redis.rpush(f"{self._key}:dead", payload))
 
     async def head(self) -> tuple[str, bytes] | None:
-        item = await self._redis.lindex(self._key, 0)
+        item = await within(self._timeout_s, self._redis.lindex(self._key, 0))
         if item is None:
             return None
         raw = item if isinstance(item, bytes) else str(item).encode()
         return raw[:_ID_LEN].decode(), raw[_ID_LEN:]
 
     async def remove_head(self, item_id: str) -> bool:
-        return bool(await self._pop_if_head(keys=[self._key], args=[item_id]))
+        return bool(await within(self._timeout_s, self._pop_if_head(keys=[self._key], args=[item_id])))
 
     async def length(self) -> int:
-        return int(await self._redis.llen(self._key))
+        return int(await within(self._timeout_s, self._redis.llen(self._key)))
 
     @asynccontextmanager
     async def exclusive(self) -> AsyncIterator[bool]:
         """Yield True when this process may replay now; only one replayer runs across workers."""
         token = secrets.token_hex(8)
-        acquired = bool(await self._redis.set(self._lock_key, token, nx=True, px=self._lock_ttl_ms))
+        acquired = bool(await within(
+            self._timeout_s, self._redis.set(self._lock_key, token, nx=True, px=self._lock_ttl_ms)
+        ))
         try:
             yield acquired
         finally:
             if acquired:
-                await self._release(keys=[self._lock_key], args=[token])
+                await within(self._timeout_s, self._release(keys=[self._lock_key], args=[token]))

@@ -17,10 +17,12 @@ from contextlib import asynccontextmanager
 
 import structlog
 from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from eco2.infrastructure.checkpoint.errors import ThreadBusyError
 from eco2.infrastructure.checkpoint.metrics import L1_FAILURES
+from eco2.infrastructure.checkpoint.redis_deadline import DEFAULT_TIMEOUT_S, within
 
 log = structlog.get_logger(__name__)
 
@@ -37,9 +39,16 @@ return 0
 
 class ThreadLocks:
     def __init__(
-        self, redis: Redis, key_for: Callable[[str], str], *, ttl_s: float = 30.0, wait_s: float = 60.0
+        self,
+        redis: Redis,
+        key_for: Callable[[str], str],
+        *,
+        ttl_s: float = 30.0,
+        wait_s: float = 60.0,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
     ):
         self._redis = redis
+        self._timeout_s = timeout_s
         self._key_for = key_for
         self._ttl_ms = int(ttl_s * 1000)
         self._wait_s = wait_s
@@ -59,15 +68,13 @@ class ThreadLocks:
             async with self._local_lock(thread_id):
                 yield
             return
-        keeper = asyncio.create_task(self._keep_alive(key, token))
+        keeper = _KeepAlive(self._extend, key, token, self._ttl_ms, self._timeout_s)
         try:
             yield
         finally:
-            keeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await keeper
+            await keeper.stop()
             try:
-                await self._release(keys=[key], args=[token])
+                await within(self._timeout_s, self._release(keys=[key], args=[token]))
             except RedisError as exc:
                 log.warning("checkpoint_thread_lock_release_failed", thread_id=thread_id, error=str(exc))
 
@@ -81,18 +88,45 @@ class ThreadLocks:
     async def _acquire(self, thread_id: str, key: str, token: str) -> None:
         started = time.monotonic()
         delay = 0.002
-        while not await self._redis.set(key, token, nx=True, px=self._ttl_ms):
+        while not await within(self._timeout_s, self._redis.set(key, token, nx=True, px=self._ttl_ms)):
             if time.monotonic() - started > self._wait_s:
                 raise ThreadBusyError(thread_id, self._wait_s)
             await asyncio.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 0.1)
 
-    async def _keep_alive(self, key: str, token: str) -> None:
-        while True:
-            await asyncio.sleep(self._ttl_ms / 3000)
-            try:
-                if not await self._extend(keys=[key], args=[token, self._ttl_ms]):
-                    log.warning("checkpoint_thread_lock_lost", key=key)
-                    return
-            except RedisError as exc:
-                log.warning("checkpoint_thread_lock_extend_failed", key=key, error=str(exc))
+
+class _KeepAlive:
+    """Extends a held lock every third of its TTL. A timer, not a task: most turns end long before the
+    first extension is due, and cancelling a timer costs next to nothing."""
+
+    def __init__(self, extend: AsyncScript, key: str, token: str, ttl_ms: int, timeout_s: float):
+        self._extend = extend
+        self._timeout_s = timeout_s
+        self._key = key
+        self._token = token
+        self._ttl_ms = ttl_ms
+        self._loop = asyncio.get_running_loop()
+        self._running: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = self._loop.call_later(ttl_ms / 3000, self._due)
+
+    def _due(self) -> None:
+        self._running = self._loop.create_task(self._renew())
+
+    async def _renew(self) -> None:
+        try:
+            if not await within(self._timeout_s, self._extend(keys=[self._key], args=[self._token, self._ttl_ms])):
+                log.warning("checkpoint_thread_lock_lost", key=self._key)
+                self._timer = None
+                return
+        except RedisError as exc:
+            log.warning("checkpoint_thread_lock_extend_failed", key=self._key, error=str(exc))
+        self._timer = self._loop.call_later(self._ttl_ms / 3000, self._due)
+
+    async def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._running is not None and not self._running.done():
+            self._running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._running

@@ -13,6 +13,7 @@ from eco2.application.ports.conversations import (
 )
 from eco2.application.services.session_cursor import decode_cursor, encode_cursor
 from eco2.infrastructure.persistence.postgres_tables import schema_of, table_name
+from eco2.infrastructure.persistence.schema_lock import schema_setup_lock
 
 _COLUMNS = sql.SQL(
     "session_id, job_id, event_id, user_message, answer, intent, category, item, started_at, completed_at"
@@ -27,7 +28,7 @@ class PostgresConversationStore(ConversationStorePort):
         self._index = sql.Identifier(f"{table.split('.')[-1]}_session")
 
     async def setup(self) -> None:
-        async with self._pool.connection() as conn:
+        async with self._pool.connection() as conn, schema_setup_lock(conn):
             if self._schema:
                 await conn.execute(
                     sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self._schema))

@@ -10,6 +10,7 @@ from eco2.domain.events import DomainEvent
 from eco2.infrastructure.events.domain_event_codec import decode_event, encode_event
 from eco2.infrastructure.events.outbox import EventOutbox, Publish
 from eco2.infrastructure.persistence.postgres_tables import schema_of, table_name
+from eco2.infrastructure.persistence.schema_lock import schema_setup_lock
 
 
 class PostgresOutbox(EventOutbox):
@@ -20,7 +21,7 @@ class PostgresOutbox(EventOutbox):
         self._lock_key = f"eco2:{table}"
 
     async def setup(self) -> None:
-        async with self._pool.connection() as conn:
+        async with self._pool.connection() as conn, schema_setup_lock(conn):
             if self._schema:
                 await conn.execute(
                     sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self._schema))
