@@ -2,9 +2,9 @@
 
 (a) langgraph's AsyncPostgresSaver alone (on a pool), (b) CachedPostgresSaver with an L1 hit, (c) with an
 L1 miss (the thread's L1 keys dropped before each read). Per saver: ``aget_tuple`` latency and one turn
-(aget_tuple + aput + aput_writes); then sustained turns/s with 50 threads running at once, in rounds that
-alternate between the two savers so that a slow moment of the machine does not land on one side only.
-Runs on uvloop, as the worker does.
+(aget_tuple + aput + aput_writes); then sustained turns/s with 50 threads running at once, after a
+warm-up round each. All of it runs in blocks or rounds that take turns between the savers, so that a slow
+moment of the machine does not land on one side only. Runs on uvloop, as the worker does.
 
 Uses ECO2_TEST_DATABASE_URL / ECO2_TEST_REDIS_URL (defaults: the local servers) in a throwaway schema
 and key prefix, both removed at the end.
@@ -37,9 +37,11 @@ REDIS_URL = os.environ.get("ECO2_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 MESSAGES = 80
 READS = 300
 TURNS = 150
+BLOCKS = 6
 CONCURRENT_THREADS = 50
 SUSTAIN_S = 2.0
-ROUNDS = 5
+ROUNDS = 7
+WARMUP_ROUNDS = 1
 POOL = PoolOptions(min_size=10, max_size=10, timeout_s=10)
 
 
@@ -81,6 +83,18 @@ async def _timed(n: int, op: Callable[[], Awaitable[Any]], before: Callable[[], 
         await op()
         samples.append(time.perf_counter() - started)
     return samples
+
+
+async def _side_by_side(
+    n: int, ops: dict[str, tuple[Callable[[], Awaitable[Any]], Callable[[], Awaitable[Any]] | None]]
+) -> dict[str, dict[str, float]]:
+    """``n`` timed calls of each op, in BLOCKS blocks that take turns, so that a slow moment of the machine
+    falls on every side alike."""
+    samples: dict[str, list[float]] = {name: [] for name in ops}
+    for _ in range(BLOCKS):
+        for name, (op, before) in ops.items():
+            samples[name] += await _timed(n // BLOCKS, op, before)
+    return {name: summary_ms(values) for name, values in samples.items()}
 
 
 async def _throughput(saver: BaseCheckpointSaver[Any], tag: str, locked: CachedPostgresSaver | None,
@@ -150,14 +164,17 @@ async def _report(stock: AsyncPostgresSaver, cached: CachedPostgresSaver, redis:
         async for key in redis.scan_iter(match=f"{prefix}:*", count=1000):
             await redis.delete(key)
 
-    rows: dict[str, dict[str, float]] = {}
-    rows["a get"] = summary_ms(await _timed(READS, lambda: stock.aget_tuple(_config("stock"))))
-    rows["b get"] = summary_ms(await _timed(READS, lambda: cached.aget_tuple(_config("cached"))))
-    rows["c get"] = summary_ms(await _timed(READS, lambda: cached.aget_tuple(_config("cached")), drop_l1))
+    rows = await _side_by_side(READS, {
+        "a get": (lambda: stock.aget_tuple(_config("stock")), None),
+        "b get": (lambda: cached.aget_tuple(_config("cached")), None),
+        "c get": (lambda: cached.aget_tuple(_config("cached")), drop_l1),
+    })
     steps = iter(range(10, 10**6))
-    rows["a turn"] = summary_ms(await _timed(TURNS, lambda: _turn(stock, "stock", next(steps))))
-    rows["b turn"] = summary_ms(await _timed(TURNS, lambda: _turn(cached, "cached", next(steps))))
-    rows["c turn"] = summary_ms(await _timed(TURNS, lambda: _turn(cached, "cached", next(steps)), drop_l1))
+    rows |= await _side_by_side(TURNS, {
+        "a turn": (lambda: _turn(stock, "stock", next(steps)), None),
+        "b turn": (lambda: _turn(cached, "cached", next(steps)), None),
+        "c turn": (lambda: _turn(cached, "cached", next(steps)), drop_l1),
+    })
 
     labels = {
         "a get": "(a) AsyncPostgresSaver aget_tuple",
@@ -173,10 +190,13 @@ async def _report(stock: AsyncPostgresSaver, cached: CachedPostgresSaver, redis:
 
     stock_rounds: list[float] = []
     cached_rounds: list[float] = []
-    for round_no in range(ROUNDS):
+    for round_no in range(WARMUP_ROUNDS + ROUNDS):
         first_step = 1 + round_no * 10**5
-        stock_rounds.append(await _throughput(stock, "stock", None, first_step))
-        cached_rounds.append(await _throughput(cached, "cached", cached, first_step))
+        stock_tps = await _throughput(stock, "stock", None, first_step)
+        cached_tps = await _throughput(cached, "cached", cached, first_step)
+        if round_no >= WARMUP_ROUNDS:  # the first rounds fill pools and caches on both sides
+            stock_rounds.append(stock_tps)
+            cached_rounds.append(cached_tps)
     stock_tps, cached_tps = statistics.median(stock_rounds), statistics.median(cached_rounds)
     for label, rounds, median in (("(a) AsyncPostgresSaver, 50 threads", stock_rounds, stock_tps),
                                   ("(b) CachedPostgresSaver + thread lock, 50 threads", cached_rounds, cached_tps)):

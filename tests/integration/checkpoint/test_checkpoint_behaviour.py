@@ -51,9 +51,13 @@ async def test_corrupt_l1_entry_is_dropped_and_read_from_l2(env: dict[str, Any])
     redis: Redis = env["redis"]
     async with cached_saver(env["url"], env["redis_url"], env["prefix"]) as saver:
         latest_id = await run_turn(saver, "t1", "plastic bottle")
-        keys = [key async for key in redis.scan_iter(match=f"{env['prefix']}:*:c:*")]
-        assert len(keys) == 1
-        await redis.hset(keys[0], "c", b"\x93not a record")
+        records = [key async for key in redis.scan_iter(match=f"{env['prefix']}:*:r:*")]
+        latest = [key async for key in redis.scan_iter(match=f"{env['prefix']}:*:l:*")]
+        assert len(records) == 1 and len(latest) == 1
+        for key in (*records, *latest):
+            stored = await redis.get(key)
+            assert stored is not None
+            await redis.set(key, stored[:8] + b"\x93not a record")  # same stamp, unreadable record
         corrupt = _counter("eco2_checkpoint_l1_corrupt_total")
         found = await saver.aget_tuple(thread_config("t1"))
         assert found is not None and found.checkpoint["id"] == latest_id

@@ -42,7 +42,8 @@ from eco2.infrastructure.checkpoint.l1_cache import L1Entry, RedisL1Cache
 from eco2.infrastructure.checkpoint.metrics import (
     L1_CORRUPT,
     L1_FAILURES,
-    L1_LOOKUPS,
+    L1_HITS,
+    L1_MISSES,
     L2_FAILURES,
     REPLAY_QUEUED,
     REPLAYED,
@@ -216,13 +217,13 @@ class CachedPostgresSaver(BaseCheckpointSaver[str]):
         if cached is not None and cached.record is not None:
             try:
                 hit = self._from_entry(thread_id, ns, cached)
-                L1_LOOKUPS.labels(result="hit").inc()
+                L1_HITS.inc()
                 return hit
             except CorruptEntryError as exc:
                 L1_CORRUPT.inc()
                 log.warning("checkpoint_l1_entry_corrupt", thread_id=thread_id, error=str(exc))
                 await self._l1_call("drop", lambda: self._l1.drop(thread_id, ns, cached.checkpoint_id))
-        L1_LOOKUPS.labels(result="miss").inc()
+        L1_MISSES.inc()
         await self._drain_before_read()
         found = await self._l2_read("get", from_l2)
         entry = self._to_entry(found) if found is not None else None

@@ -12,6 +12,9 @@ L1_FAILURES = Counter(
 L1_LOOKUPS = Counter(
     "eco2_checkpoint_l1_lookups_total", "Checkpoint reads answered by the L1 cache or not", ["result"]
 )
+# Resolved once: the lookup counters move on every read.
+L1_HITS = L1_LOOKUPS.labels(result="hit")
+L1_MISSES = L1_LOOKUPS.labels(result="miss")
 L1_CORRUPT = Counter(
     "eco2_checkpoint_l1_corrupt_total", "L1 entries that failed to decode and were dropped"
 )

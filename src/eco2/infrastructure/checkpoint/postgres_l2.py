@@ -12,6 +12,7 @@ sends a pipeline of statements; here the (small, fast) serialization runs inline
 
 from __future__ import annotations
 
+import functools
 import time
 import weakref
 from collections.abc import AsyncIterator, Sequence
@@ -41,34 +42,50 @@ from eco2.infrastructure.checkpoint.postgres_retention import PruneReport
 from eco2.infrastructure.checkpoint.records import split_blob_values
 from eco2.infrastructure.persistence.schema_lock import schema_setup_lock
 
-# The blob rows and the checkpoint row in one statement; a data-modifying CTE always runs.
-_PUT_CHECKPOINT_SQL = """
-WITH blobs AS (
-    INSERT INTO checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)
-    SELECT %(thread_id)s, %(ns)s, b.channel, b.version, b.type, b.blob
-    FROM unnest(%(channels)b::text[], %(versions)b::text[], %(types)b::text[], %(blobs)b::bytea[])
-        AS b(channel, version, type, blob)
-    ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING
-)
+# Rows go in as one VALUES list of plain parameters per row count, not as unnest() over arrays: psycopg
+# dumps array parameters in Python, which cost more than the rest of the statement.
+_CHECKPOINT_ROW = """
 INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata)
 VALUES (%(thread_id)s, %(ns)s, %(checkpoint_id)s, %(parent_id)s, %(checkpoint)s, %(metadata)s)
 ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id)
 DO UPDATE SET checkpoint = EXCLUDED.checkpoint, metadata = EXCLUDED.metadata
 """
 
-_WRITES_SELECT = """
+
+@functools.lru_cache(maxsize=64)
+def _put_checkpoint_sql(blob_rows: int) -> str:
+    """The blob rows and the checkpoint row in one statement; a data-modifying CTE always runs."""
+    if blob_rows == 0:
+        return _CHECKPOINT_ROW
+    values = ", ".join(
+        f"(%(thread_id)s, %(ns)s, %(c{i})s, %(v{i})s, %(t{i})s, %(b{i})s)" for i in range(blob_rows)
+    )
+    return f"""
+WITH blobs AS (
+    INSERT INTO checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)
+    VALUES {values}
+    ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING
+)""" + _CHECKPOINT_ROW
+
+
+@functools.lru_cache(maxsize=64)
+def _put_writes_sql(rows: int, upsert: bool) -> str:
+    """Special channels (errors, interrupts...) replace their earlier write; ordinary writes keep the first."""
+    values = ", ".join(
+        f"(%(thread_id)s, %(ns)s, %(checkpoint_id)s, %(task_id)s, %(task_path)s, %(i{i})s, %(c{i})s, %(t{i})s,"
+        f" %(b{i})s)"
+        for i in range(rows)
+    )
+    conflict = (
+        "DO UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type, blob = EXCLUDED.blob"
+        if upsert else "DO NOTHING"
+    )
+    return f"""
 INSERT INTO checkpoint_writes
     (thread_id, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, blob)
-SELECT %(thread_id)s, %(ns)s, %(checkpoint_id)s, %(task_id)s, %(task_path)s, w.idx, w.channel, w.type, w.blob
-FROM unnest(%(idxs)b::int[], %(channels)b::text[], %(types)b::text[], %(blobs)b::bytea[])
-    AS w(idx, channel, type, blob)
-ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
+VALUES {values}
+ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) {conflict}
 """
-# Special channels (errors, interrupts...) replace their earlier write; ordinary writes keep the first.
-_UPSERT_WRITES_SQL = (
-    _WRITES_SELECT + "DO UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type, blob = EXCLUDED.blob"
-)
-_INSERT_WRITES_SQL = _WRITES_SELECT + "DO NOTHING"
 
 
 @dataclass(frozen=True)
@@ -96,7 +113,6 @@ async def open_pool(database_url: str, options: PoolOptions) -> AsyncIterator[As
         timeout=options.timeout_s,
         open=False,
         check=idle_check.check if options.health_check else None,
-        reset=idle_check.returned if options.health_check else None,
         kwargs={
             "autocommit": True,
             "row_factory": dict_row,
@@ -112,20 +128,21 @@ async def open_pool(database_url: str, options: PoolOptions) -> AsyncIterator[As
 
 
 class _IdleCheck:
-    """Health-checks a connection on checkout only when it sat idle in the pool for a while: those are
-    the ones a pooler, firewall or server restart may have dropped. Saves a round trip per operation."""
+    """Health-checks a connection on checkout only when it has not been checked out for a while: idle
+    ones are those a pooler, firewall or server restart may have dropped. Saves a round trip per
+    operation. Timed from the last checkout, not the last return: a pool ``reset`` callback would send
+    every returned connection through a worker task, which costs more than the check saves."""
 
     def __init__(self, idle_after_s: float):
         self._idle_after_s = idle_after_s
-        self._returned_at: weakref.WeakKeyDictionary[AsyncConnection[Any], float] = weakref.WeakKeyDictionary()
-
-    async def returned(self, conn: AsyncConnection[Any]) -> None:
-        self._returned_at[conn] = time.monotonic()
+        self._taken_at: weakref.WeakKeyDictionary[AsyncConnection[Any], float] = weakref.WeakKeyDictionary()
 
     async def check(self, conn: AsyncConnection[Any]) -> None:
-        returned = self._returned_at.get(conn)
-        if returned is None or time.monotonic() - returned >= self._idle_after_s:
+        now = time.monotonic()
+        taken = self._taken_at.get(conn)
+        if taken is None or now - taken >= self._idle_after_s:
             await AsyncConnectionPool.check_connection(conn)
+        self._taken_at[conn] = now
 
 
 class PooledPostgresSaver(AsyncPostgresSaver):
@@ -169,20 +186,18 @@ class PooledPostgresSaver(AsyncPostgresSaver):
         rows = self._dump_blobs(
             thread_id, ns, blob_values, {k: v for k, v in new_versions.items() if k in blob_values}
         )
-        params = {
+        params: dict[str, Any] = {
             "thread_id": thread_id,
             "ns": ns,
             "checkpoint_id": checkpoint["id"],
             "parent_id": configurable.get("checkpoint_id"),
             "checkpoint": Jsonb(inline),
             "metadata": Jsonb(get_serializable_checkpoint_metadata(config, metadata)),
-            "channels": [row[2] for row in rows],
-            "versions": [row[3] for row in rows],
-            "types": [row[4] for row in rows],
-            "blobs": [row[5] for row in rows],
         }
+        for i, (_, _, channel, version, kind, blob) in enumerate(rows):
+            params.update({f"c{i}": channel, f"v{i}": version, f"t{i}": kind, f"b{i}": blob})
         async with self._pool.connection() as conn:
-            await conn.execute(_PUT_CHECKPOINT_SQL, params, binary=True)
+            await conn.execute(_put_checkpoint_sql(len(rows)), params, binary=True)
         return {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": checkpoint["id"]}}
 
     async def aput_writes(
@@ -201,19 +216,17 @@ class PooledPostgresSaver(AsyncPostgresSaver):
             rows = list({row[5]: row for row in rows}.values())
         if not rows:
             return
-        params = {
+        params: dict[str, Any] = {
             "thread_id": configurable["thread_id"],
             "ns": configurable["checkpoint_ns"],
             "checkpoint_id": configurable["checkpoint_id"],
             "task_id": task_id,
             "task_path": task_path,
-            "idxs": [row[5] for row in rows],
-            "channels": [row[6] for row in rows],
-            "types": [row[7] for row in rows],
-            "blobs": [row[8] for row in rows],
         }
+        for i, row in enumerate(rows):
+            params.update({f"i{i}": row[5], f"c{i}": row[6], f"t{i}": row[7], f"b{i}": row[8]})
         async with self._pool.connection() as conn:
-            await conn.execute(_UPSERT_WRITES_SQL if upsert else _INSERT_WRITES_SQL, params, binary=True)
+            await conn.execute(_put_writes_sql(len(rows), upsert), params, binary=True)
 
     async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         params = {"src": str(source_thread_id), "dst": str(target_thread_id)}

@@ -1,7 +1,8 @@
 """How a checkpoint and its pending writes are framed as bytes in the L1 cache.
 
-A checkpoint entry is the saver's own ``serde.dumps_typed`` output for (checkpoint, metadata, parent id),
-wrapped in a two-element msgpack frame, so a cache hit costs one ``loads_typed`` and nothing else.
+A checkpoint entry is the saver's own ``serde.dumps_typed`` output for (checkpoint, metadata, parent id):
+its type tag, a NUL, then the payload, so a cache hit costs one ``loads_typed`` on a view of the bytes
+Redis returned, without copying them.
 A write entry frames its sort key, task id, channel and the typed value bytes.
 """
 
@@ -18,6 +19,7 @@ from langgraph.checkpoint.serde.base import SerializerProtocol
 from langgraph.checkpoint.serde.types import _DeltaSnapshot
 
 _INLINE = (str, int, float, bool)
+_TAG_MAX = 32  # serde type tags are short ASCII names
 
 
 class CorruptEntryError(ValueError):
@@ -79,13 +81,19 @@ def encode_checkpoint(serde: SerializerProtocol, record: CheckpointRecord) -> by
     kind, payload = serde.dumps_typed(
         {"checkpoint": record.checkpoint, "metadata": record.metadata, "parent": record.parent_id}
     )
-    return ormsgpack.packb([kind, payload])
+    return b"".join((kind.encode("ascii"), b"\0", payload))
 
 
-def decode_checkpoint(serde: SerializerProtocol, data: bytes, checkpoint_id: str) -> CheckpointRecord:
+def decode_checkpoint(serde: SerializerProtocol, data: bytes | memoryview, checkpoint_id: str) -> CheckpointRecord:
     try:
-        kind, payload = ormsgpack.unpackb(data)
-        body = serde.loads_typed((kind, payload))
+        view = memoryview(data)
+        split = bytes(view[:_TAG_MAX]).find(b"\0")
+        if split <= 0:
+            raise ValueError("no type tag")
+        kind = bytes(view[:split]).decode("ascii")
+        payload = view[split + 1:]
+        # msgpack decodes straight from the view; other serde types expect bytes.
+        body = serde.loads_typed((kind, payload if kind == "msgpack" else payload.tobytes()))  # type: ignore[arg-type]
         checkpoint, metadata, parent = body["checkpoint"], body["metadata"], body["parent"]
         valid = (
             isinstance(checkpoint, dict)

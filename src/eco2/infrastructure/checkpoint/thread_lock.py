@@ -17,12 +17,12 @@ from contextlib import asynccontextmanager
 
 import structlog
 from redis.asyncio import Redis
-from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from eco2.infrastructure.checkpoint.errors import ThreadBusyError
 from eco2.infrastructure.checkpoint.metrics import L1_FAILURES
 from eco2.infrastructure.checkpoint.redis_deadline import DEFAULT_TIMEOUT_S, within
+from eco2.infrastructure.checkpoint.redis_exchange import exchange
 
 log = structlog.get_logger(__name__)
 
@@ -52,8 +52,6 @@ class ThreadLocks:
         self._key_for = key_for
         self._ttl_ms = int(ttl_s * 1000)
         self._wait_s = wait_s
-        self._release = redis.register_script(_RELEASE)
-        self._extend = redis.register_script(_EXTEND)
         self._local: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @asynccontextmanager
@@ -68,13 +66,13 @@ class ThreadLocks:
             async with self._local_lock(thread_id):
                 yield
             return
-        keeper = _KeepAlive(self._extend, key, token, self._ttl_ms, self._timeout_s)
+        keeper = _KeepAlive(self._redis, key, token, self._ttl_ms, self._timeout_s)
         try:
             yield
         finally:
             await keeper.stop()
             try:
-                await within(self._timeout_s, self._release(keys=[key], args=[token]))
+                await within(self._timeout_s, exchange(self._redis, ("EVAL", _RELEASE, 1, key, token)))
             except RedisError as exc:
                 log.warning("checkpoint_thread_lock_release_failed", thread_id=thread_id, error=str(exc))
 
@@ -88,7 +86,8 @@ class ThreadLocks:
     async def _acquire(self, thread_id: str, key: str, token: str) -> None:
         started = time.monotonic()
         delay = 0.002
-        while not await within(self._timeout_s, self._redis.set(key, token, nx=True, px=self._ttl_ms)):
+        acquire = ("SET", key, token, "NX", "PX", self._ttl_ms)
+        while (await within(self._timeout_s, exchange(self._redis, acquire)))[0] is None:
             if time.monotonic() - started > self._wait_s:
                 raise ThreadBusyError(thread_id, self._wait_s)
             await asyncio.sleep(delay * (0.5 + random.random()))
@@ -99,8 +98,8 @@ class _KeepAlive:
     """Extends a held lock every third of its TTL. A timer, not a task: most turns end long before the
     first extension is due, and cancelling a timer costs next to nothing."""
 
-    def __init__(self, extend: AsyncScript, key: str, token: str, ttl_ms: int, timeout_s: float):
-        self._extend = extend
+    def __init__(self, redis: Redis, key: str, token: str, ttl_ms: int, timeout_s: float):
+        self._redis = redis
         self._timeout_s = timeout_s
         self._key = key
         self._token = token
@@ -114,7 +113,8 @@ class _KeepAlive:
 
     async def _renew(self) -> None:
         try:
-            if not await within(self._timeout_s, self._extend(keys=[self._key], args=[self._token, self._ttl_ms])):
+            extend = ("EVAL", _EXTEND, 1, self._key, self._token, self._ttl_ms)
+            if not (await within(self._timeout_s, exchange(self._redis, extend)))[0]:
                 log.warning("checkpoint_thread_lock_lost", key=self._key)
                 self._timer = None
                 return
