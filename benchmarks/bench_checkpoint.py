@@ -6,8 +6,9 @@ L1 miss (the thread's L1 keys dropped before each read). Per saver: ``aget_tuple
 warm-up round each. All of it runs in blocks or rounds that take turns between the savers, so that a slow
 moment of the machine does not land on one side only. Runs on uvloop, as the worker does.
 
-Uses ECO2_TEST_DATABASE_URL / ECO2_TEST_REDIS_URL (defaults: the local servers) in a throwaway schema
-and key prefix, both removed at the end.
+Uses ECO2_TEST_DATABASE_URL / ECO2_TEST_REDIS_URL (defaults: the local servers). Each saver works in a
+throwaway schema holding the tables its own ``setup()`` makes (ours stores blobs with lz4, the stock
+saver's keep PostgreSQL's default pglz); the schemas and the key prefix are removed at the end.
 """
 
 from __future__ import annotations
@@ -132,23 +133,28 @@ def main() -> None:
 
 async def _main() -> None:
     run = uuid.uuid4().hex[:10]
-    schema, prefix = f"bench_ckpt_{run}", f"bench:ckpt:{run}"
+    # Each saver gets the tables its own setup() makes, in a schema of its own.
+    schemas, prefix = {side: f"bench_ckpt_{run}_{side}" for side in ("stock", "ours")}, f"bench:ckpt:{run}"
     async with await psycopg.AsyncConnection.connect(DATABASE_URL, autocommit=True) as conn:
-        await conn.execute(f'CREATE SCHEMA "{schema}"')
-    url = f"{DATABASE_URL}{'&' if '?' in DATABASE_URL else '?'}options={quote(f'-c search_path={schema}')}"
+        for schema in schemas.values():
+            await conn.execute(f'CREATE SCHEMA "{schema}"')
+    urls = {side: f"{DATABASE_URL}{'&' if '?' in DATABASE_URL else '?'}options={quote(f'-c search_path={schema}')}"
+            for side, schema in schemas.items()}
     redis = checkpoint_redis(REDIS_URL)
     try:
-        async with open_pool(url, POOL) as stock_pool, open_pool(url, POOL) as our_pool:
+        async with open_pool(urls["stock"], POOL) as stock_pool, open_pool(urls["ours"], POOL) as our_pool:
             stock = AsyncPostgresSaver(stock_pool)  # type: ignore[arg-type]
             await stock.setup()
             cached = CachedPostgresSaver(PooledPostgresSaver(our_pool), redis, prefix=prefix)
+            await cached.setup()
             await _report(stock, cached, redis, prefix)
     finally:
         async for key in redis.scan_iter(match=f"{prefix}:*", count=1000):
             await redis.delete(key)
         await redis.aclose()
         async with await psycopg.AsyncConnection.connect(DATABASE_URL, autocommit=True) as conn:
-            await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            for schema in schemas.values():
+                await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 async def _report(stock: AsyncPostgresSaver, cached: CachedPostgresSaver, redis: Redis, prefix: str) -> None:

@@ -66,6 +66,7 @@ from eco2.infrastructure.checkpoint.records import (
     storable_checkpoint,
 )
 from eco2.infrastructure.checkpoint.redis_deadline import DEFAULT_TIMEOUT_S, checkpoint_redis
+from eco2.infrastructure.checkpoint.redis_exchange import RedisExchange
 from eco2.infrastructure.checkpoint.replay_queue import RedisReplayQueue
 from eco2.infrastructure.checkpoint.thread_lock import ThreadLocks
 
@@ -103,10 +104,11 @@ class CachedPostgresSaver(BaseCheckpointSaver[str]):
     ):
         super().__init__(serde=l2.serde)
         self._l2 = l2
-        self._l1 = RedisL1Cache(redis, prefix, l1_ttl_s, redis_timeout_s)
+        exchange = RedisExchange(redis)
+        self._l1 = RedisL1Cache(redis, exchange, prefix, l1_ttl_s, redis_timeout_s)
         self._queue = RedisReplayQueue(redis, self._l1.queue_key(), timeout_s=redis_timeout_s)
         self._locks = ThreadLocks(
-            redis, lambda thread_id: self._l1.thread_key(thread_id, "lock"),
+            exchange, lambda thread_id: self._l1.thread_key(thread_id, "lock"),
             ttl_s=lock_ttl_s, wait_s=lock_wait_s, timeout_s=redis_timeout_s,
         )
         self._max_bytes = max_bytes

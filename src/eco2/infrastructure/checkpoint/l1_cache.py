@@ -20,7 +20,7 @@ Records never pass through Lua: handing a 64 KiB value to or from a script costs
 a few µs for a plain GET or SET. A write is one MULTI in which a SET moves the record and a script does
 the small bookkeeping. A read is a script (checks, TTLs, pending writes) and a GET sent together without
 MULTI; the record is served only if its stamp is the one the script saw, which proves no write came
-between the two. Both go out as one batch on one connection (see :mod:`redis_exchange`).
+between the two. Both go out as one batch on one connection (see :class:`RedisExchange`).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from urllib.parse import quote
 from redis.asyncio import Redis
 
 from eco2.infrastructure.checkpoint.redis_deadline import DEFAULT_TIMEOUT_S, within
-from eco2.infrastructure.checkpoint.redis_exchange import exchange, exchange_atomically
+from eco2.infrastructure.checkpoint.redis_exchange import RedisExchange
 
 # Point the namespace's newest id at this checkpoint unless a newer one is already there, and copy its
 # record into the latest slot. COPY arrived in Redis 6.2; older servers copy through Lua.
@@ -201,8 +201,11 @@ def _epoch() -> str:
 class RedisL1Cache:
     """Byte-level L1 operations; the saver owns serialization and the fallback policy."""
 
-    def __init__(self, redis: Redis, prefix: str, ttl_s: float, timeout_s: float = DEFAULT_TIMEOUT_S):
+    def __init__(
+        self, redis: Redis, exchange: RedisExchange, prefix: str, ttl_s: float, timeout_s: float = DEFAULT_TIMEOUT_S
+    ):
         self._redis = redis
+        self._exchange = exchange
         self._timeout_s = timeout_s
         self._prefix = prefix
         self._ttl_ms = max(1, int(ttl_s * 1000))
@@ -231,8 +234,7 @@ class RedisL1Cache:
     async def read(self, thread_id: str, ns: str, checkpoint_id: str | None) -> L1Read:
         latest = self._latest_key(thread_id, ns)
         records = self._family(thread_id, "r", ns)
-        found, stored = await within(self._timeout_s, exchange(
-            self._redis,
+        found, stored = await within(self._timeout_s, self._exchange.send(
             ("EVAL", _READ, 3, self.thread_key(thread_id, "h"), self.thread_key(thread_id, "k"), latest,
              f"n:{ns}", checkpoint_id or "", self._family(thread_id, "m", ns), records, self._ttl_ms),
             ("GET", records + checkpoint_id if checkpoint_id else latest),
@@ -251,8 +253,7 @@ class RedisL1Cache:
     async def put(self, thread_id: str, ns: str, checkpoint_id: str, record: bytes) -> int:
         record_key = self._family(thread_id, "r", ns) + checkpoint_id
         stamp = _stamp()
-        _, pending = await within(self._timeout_s, exchange_atomically(
-            self._redis,
+        _, pending = await within(self._timeout_s, self._exchange.send_atomically(
             ("SET", record_key, stamp + record, "PX", self._ttl_ms),
             ("EVAL", _PUT, 6, self.thread_key(thread_id, "h"), self.thread_key(thread_id, "k"),
              self._family(thread_id, "m", ns) + checkpoint_id, record_key, self._latest_key(thread_id, ns),
@@ -267,8 +268,7 @@ class RedisL1Cache:
         args: list[Any] = [self._ttl_ms]
         for name, overwrite, frame in items:
             args.extend([name, "o" if overwrite else "n", frame])
-        (pending,) = await within(self._timeout_s, exchange(
-            self._redis,
+        (pending,) = await within(self._timeout_s, self._exchange.send(
             ("EVAL", _WRITES, 3, self.thread_key(thread_id, "h"),
              self._family(thread_id, "m", ns) + checkpoint_id, self.queue_key(), *args),
         ))
@@ -283,8 +283,7 @@ class RedisL1Cache:
                            stamp]
         for index, frame in enumerate(entry.writes):
             args.extend([f"w{index:06d}", frame])
-        _, landed = await within(self._timeout_s, exchange_atomically(
-            self._redis,
+        _, landed = await within(self._timeout_s, self._exchange.send_atomically(
             ("SET", staging, stamp + (entry.record or b""), "PX", self._ttl_ms),
             ("EVAL", _POPULATE, 6, self.thread_key(thread_id, "h"), self.thread_key(thread_id, "k"),
              self._family(thread_id, "m", ns) + entry.checkpoint_id,

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import psycopg
+import structlog
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
     WRITES_IDX_MAP,
@@ -32,7 +33,7 @@ from langgraph.checkpoint.base import (
 )
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.checkpoint.serde.base import SerializerProtocol
-from psycopg import AsyncConnection, AsyncCursor
+from psycopg import AsyncConnection, AsyncCursor, sql
 from psycopg.rows import DictRow, dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
@@ -41,6 +42,8 @@ from eco2.infrastructure.checkpoint import postgres_retention as retention
 from eco2.infrastructure.checkpoint.postgres_retention import PruneReport
 from eco2.infrastructure.checkpoint.records import split_blob_values
 from eco2.infrastructure.persistence.schema_lock import schema_setup_lock
+
+log = structlog.get_logger(__name__)
 
 # Rows go in as one VALUES list of plain parameters per row count, not as unnest() over arrays: psycopg
 # dumps array parameters in Python, which cost more than the rest of the statement.
@@ -172,6 +175,7 @@ class PooledPostgresSaver(AsyncPostgresSaver):
         conninfo = cast(str, self._pool.conninfo)  # open_pool always gives a URL string
         async with await AsyncConnection.connect(conninfo, autocommit=True) as conn, schema_setup_lock(conn):
             await super().setup()
+            await _compress_blobs_with_lz4(conn)
 
     async def aput(
         self,
@@ -264,6 +268,31 @@ class PooledPostgresSaver(AsyncPostgresSaver):
                     cur, keep_latest=keep_latest, older_than=older_than, thread_ids=thread_ids
                 ))
         return report
+
+
+async def _compress_blobs_with_lz4(conn: AsyncConnection[Any]) -> None:
+    """Store new blob values with lz4 instead of the default pglz.
+
+    A 64 KiB conversation state is compressible text; pglz spends about ten times lz4's CPU on it, inside
+    every write. Existing values stay as they are (no rewrite), and a server without lz4 (before
+    PostgreSQL 14, or built without it) keeps pglz. ALTER only runs when needed: it locks the table.
+    """
+    if conn.info.server_version < 140000:
+        return
+    for table in ("checkpoint_blobs", "checkpoint_writes"):
+        cur = await conn.execute(
+            "SELECT attcompression FROM pg_attribute WHERE attrelid = %s::regclass AND attname = 'blob'", (table,)
+        )
+        row = await cur.fetchone()
+        if row is None or row[0] == "l":
+            continue
+        try:
+            await conn.execute(
+                sql.SQL("ALTER TABLE {} ALTER COLUMN blob SET COMPRESSION lz4").format(sql.Identifier(table))
+            )
+        except psycopg.errors.FeatureNotSupported as exc:
+            log.info("checkpoint_blob_compression_kept", table=table, reason=str(exc))
+            return
 
 
 def is_postgres_unavailable(exc: BaseException) -> bool:
