@@ -136,8 +136,10 @@ class TcpProxy:
 class OwnRedis:
     """A throwaway redis-server on a free port that the test may stop and start again."""
 
-    def __init__(self) -> None:
+    def __init__(self, *options: str) -> None:
+        """``options`` are extra redis-server arguments."""
         self.port = closed_port()
+        self._options = options
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -147,7 +149,7 @@ class OwnRedis:
     async def start(self) -> None:
         self._process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--daemonize", "no"],
+             "--appendonly", "no", "--daemonize", "no", *self._options],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         client = Redis.from_url(self.url)

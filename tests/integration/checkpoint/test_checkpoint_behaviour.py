@@ -68,6 +68,29 @@ async def test_corrupt_l1_entry_is_dropped_and_read_from_l2(env: dict[str, Any])
         assert _counter("eco2_checkpoint_l1_lookups_total", {"result": "hit"}) == hits + 1
 
 
+async def test_a_record_whose_stamp_does_not_match_is_read_from_l2_and_replaced(env: dict[str, Any]) -> None:
+    """The stamp ties a record to the bookkeeping the read script saw; a mismatch (a write that landed
+    in between, or a foreign value) is a miss, never served, and the next population repairs it."""
+    redis: Redis = env["redis"]
+    async with cached_saver(env["url"], env["redis_url"], env["prefix"]) as saver:
+        latest_id = await run_turn(saver, "t1", "건전지")
+        for pattern in (":*:r:*", ":*:l:*"):
+            async for key in redis.scan_iter(match=env["prefix"] + pattern):
+                stored = await redis.get(key)
+                assert stored is not None
+                await redis.set(key, b"otherstm" + stored[8:])  # a readable record under another stamp
+        misses, corrupt = _counter("eco2_checkpoint_l1_lookups_total", {"result": "miss"}), \
+            _counter("eco2_checkpoint_l1_corrupt_total")
+        found = await saver.aget_tuple(thread_config("t1"))
+        assert found is not None and found.checkpoint["id"] == latest_id
+        assert _counter("eco2_checkpoint_l1_lookups_total", {"result": "miss"}) == misses + 1
+        assert _counter("eco2_checkpoint_l1_corrupt_total") == corrupt
+        hits = _counter("eco2_checkpoint_l1_lookups_total", {"result": "hit"})
+        again = await saver.aget_tuple(thread_config("t1"))
+        assert again is not None and again.checkpoint == found.checkpoint
+        assert _counter("eco2_checkpoint_l1_lookups_total", {"result": "hit"}) == hits + 1
+
+
 async def test_oversized_checkpoint_is_refused_before_any_write(env: dict[str, Any]) -> None:
     redis: Redis = env["redis"]
     async with cached_saver(env["url"], env["redis_url"], env["prefix"], max_bytes=4096) as saver:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ckpt_support import cached_saver, closed_port, delete_keys, flush_l1, isolated_schema
+from ckpt_support import OwnRedis, cached_saver, closed_port, delete_keys, flush_l1, isolated_schema
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMetadata, CheckpointTuple
 from langgraph.checkpoint.conformance import checkpointer_test, validate
@@ -107,7 +107,9 @@ async def test_conformance_against_redis_and_postgres(
         try:
             report = await _run(f"CachedPostgresSaver[{mode}]", factory)
         finally:
-            await delete_keys(Redis.from_url(redis_url), f"{unique_prefix}:*")
+            cleanup = Redis.from_url(redis_url)
+            await delete_keys(cleanup, f"{unique_prefix}:*")
+            await cleanup.aclose()
     _assert_full(report, ALL)
     if mode == "cached":
         assert _lookups("hit") - hits > 20
@@ -116,6 +118,25 @@ async def test_conformance_against_redis_and_postgres(
         assert _lookups("miss") - misses > 20
     else:
         assert _l1_failures() - failures > 20
+
+
+async def test_conformance_on_a_redis_without_copy(postgres_url: str, unique_prefix: str) -> None:
+    """Redis before 6.2 has no COPY: the latest-checkpoint slot is then filled by the script itself."""
+    server = OwnRedis("--rename-command", "COPY", "")
+    await server.start()
+    hits = _lookups("hit")
+    try:
+        async with isolated_schema(postgres_url, unique_prefix) as url:
+
+            async def factory() -> AsyncIterator[CachedPostgresSaver]:
+                async with cached_saver(url, server.url, unique_prefix) as saver:
+                    yield saver
+
+            report = await _run("CachedPostgresSaver[no COPY]", factory)
+    finally:
+        server.stop()
+    _assert_full(report, ALL)
+    assert _lookups("hit") - hits > 20
 
 
 async def test_conformance_with_sqlite_l2(redis_url: str, unique_prefix: str, tmp_path: Path) -> None:

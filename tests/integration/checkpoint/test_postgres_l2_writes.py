@@ -63,6 +63,12 @@ async def _write_session(saver: BaseCheckpointSaver[Any], thread_id: str) -> Non
         await saver.aput_writes(stored, [], "task-c")
 
 
+async def _put(saver: BaseCheckpointSaver[Any], thread_id: str, values: dict[str, Any]) -> str:
+    checkpoint = _checkpoint(1, values)
+    await saver.aput(thread_config(thread_id), checkpoint, {"step": 1}, dict(checkpoint["channel_versions"]))
+    return checkpoint["id"]
+
+
 async def _rows(url: str, thread_id: str) -> dict[str, list[tuple[Any, ...]]]:
     async with await psycopg.AsyncConnection.connect(url) as conn:
         return {table: await (await conn.execute(sql, (thread_id,))).fetchall() for table, sql in _ROWS.items()}
@@ -136,3 +142,27 @@ async def test_processes_starting_together_create_the_tables_once(postgres_url: 
             PostgresConversationStore(pools[5]).setup(),
         )
         assert await PooledPostgresSaver(pools[0]).aget_tuple(thread_config("none")) is None
+
+
+async def test_setup_stores_new_blobs_with_lz4_and_old_ones_still_read(postgres_url: str, unique_prefix: str) -> None:
+    """A table the stock saver made (pglz) is switched to lz4 by our setup; what was written before still
+    reads back, and running setup again changes nothing."""
+    compression = ("SELECT attrelid::regclass::text AS tbl, attcompression AS c FROM pg_attribute"
+                   " WHERE attname = 'blob' AND attrelid IN ('checkpoint_blobs'::regclass,"
+                   " 'checkpoint_writes'::regclass) ORDER BY 1")
+    big = {"history": [{"role": "user", "content": "투명 페트병은 라벨을 떼고 압착해서 버려요. " * 40}]}
+    async with isolated_schema(postgres_url, unique_prefix) as url, open_pool(url, PoolOptions(max_size=2)) as pool:
+        stock = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
+        await stock.setup()
+        before = await _put(stock, "old", big)
+        ours = PooledPostgresSaver(pool)
+        for _ in range(2):
+            await ours.setup()
+            async with pool.connection() as conn:
+                rows = await (await conn.execute(compression)).fetchall()
+            assert [(r["tbl"], r["c"]) for r in rows] == [("checkpoint_blobs", "l"), ("checkpoint_writes", "l")]
+        after = await _put(ours, "new", big)
+        for thread_id, checkpoint_id in (("old", before), ("new", after)):
+            found = await ours.aget_tuple(thread_config(thread_id))
+            assert found is not None and found.checkpoint["id"] == checkpoint_id
+            assert found.checkpoint["channel_values"]["history"] == big["history"]

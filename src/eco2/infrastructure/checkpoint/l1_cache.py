@@ -127,9 +127,9 @@ return redis.call('LLEN', KEYS[3])
 """
 
 # KEYS: head, set, bookkeeping, record, latest slot, staging. ARGV: gen seen before the L2 read, n-field,
-# id, '1' if it was a latest read, epoch to start with, ttl, stamp, then (field, frame) pairs. Runs right
-# after the SET of the staged record in the same MULTI; the staged record becomes the entry's only if it
-# lands.
+# id, '1' if it was a latest read, epoch to start with, ttl, stamp, stamp length, then (field, frame)
+# pairs. Runs right after the SET of the staged record in the same MULTI. An entry of this epoch whose
+# record carries its stamp is kept; otherwise the staged record replaces it.
 _POPULATE = _ADVANCE + """
 local gen = redis.call('HGET', KEYS[1], 'gen') or '0'
 if gen ~= ARGV[1] then
@@ -141,13 +141,14 @@ if not epoch then
   epoch = ARGV[5]
   redis.call('HSET', KEYS[1], 'epoch', epoch)
 end
-if redis.call('HGET', KEYS[3], 'e') == epoch and redis.call('EXISTS', KEYS[4]) == 1 then
+local meta = redis.call('HMGET', KEYS[3], 'e', 'v')
+if meta[1] == epoch and meta[2] == redis.call('GETRANGE', KEYS[4], 0, ARGV[8] - 1) then
   redis.call('DEL', KEYS[6])
 else
   redis.call('DEL', KEYS[3])
   redis.call('RENAME', KEYS[6], KEYS[4])
   redis.call('HSET', KEYS[3], 'e', epoch, 'v', ARGV[7], 's', '1')
-  for i = 8, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
+  for i = 9, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
   redis.call('SADD', KEYS[2], KEYS[3], KEYS[4])
 end
 local ttl = tonumber(ARGV[6])
@@ -280,7 +281,7 @@ class RedisL1Cache:
         staging = self.thread_key(thread_id, f"t:{secrets.token_hex(8)}")
         stamp = _stamp()
         args: list[Any] = [gen, f"n:{ns}", entry.checkpoint_id, "1" if latest else "0", _epoch(), self._ttl_ms,
-                           stamp]
+                           stamp, _STAMP_BYTES]
         for index, frame in enumerate(entry.writes):
             args.extend([f"w{index:06d}", frame])
         _, landed = await within(self._timeout_s, self._exchange.send_atomically(
