@@ -31,6 +31,7 @@ class FlushingSaver(CachedPostgresSaver):
     """Empties its own L1 before every operation, so each read takes the miss-and-populate path."""
 
     async def _flush(self) -> None:
+        await self.wait_for_cache_fills()
         await flush_l1(self._l1.redis, self._l1.prefix)
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:

@@ -119,6 +119,7 @@ class CachedPostgresSaver(BaseCheckpointSaver[str]):
         self._l2_down_until = 0.0
         self._dirty: set[str] = set()
         self._replaying = asyncio.Lock()
+        self._filling: dict[str, asyncio.Task[None]] = {}
         self._replayer: asyncio.Task[None] | None = None
 
     # -- construction ---------------------------------------------------------------------------------
@@ -178,7 +179,13 @@ class CachedPostgresSaver(BaseCheckpointSaver[str]):
         if self._replayer is None and interval_s > 0:
             self._replayer = asyncio.create_task(self._replay_loop(interval_s))
 
+    async def wait_for_cache_fills(self) -> None:
+        """Wait until the L1 population started by earlier misses has landed (or failed)."""
+        while self._filling:
+            await asyncio.gather(*self._filling.values(), return_exceptions=True)
+
     async def aclose(self) -> None:
+        await self.wait_for_cache_fills()
         if self._replayer is not None:
             self._replayer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -212,6 +219,9 @@ class CachedPostgresSaver(BaseCheckpointSaver[str]):
         def from_l2() -> Awaitable[CheckpointTuple | None]:
             return self._l2.aget_tuple(_l2_config(thread_id, ns, checkpoint_id))
 
+        filling = self._filling.get(thread_id)
+        if filling is not None:
+            await asyncio.shield(filling)  # read what this process just read from L2, from L1
         read = await self._l1_call("get", lambda: self._l1.read(thread_id, ns, checkpoint_id))
         if isinstance(read, _Skipped):
             return await self._l2_read("get", from_l2)
@@ -226,14 +236,12 @@ class CachedPostgresSaver(BaseCheckpointSaver[str]):
                 log.warning("checkpoint_l1_entry_corrupt", thread_id=thread_id, error=str(exc))
                 await self._l1_call("drop", lambda: self._l1.drop(thread_id, ns, cached.checkpoint_id))
         L1_MISSES.inc()
-        await self._drain_before_read()
+        if read.pending:
+            await self._drain_before_read()
         found = await self._l2_read("get", from_l2)
-        entry = self._to_entry(found) if found is not None else None
+        entry = self._to_entry(found) if found is not None else None  # bytes now: the caller may mutate
         if entry is not None:
-            latest = checkpoint_id is None
-            await self._l1_call(
-                "populate", lambda: self._l1.populate(thread_id, ns, entry, gen=read.gen, latest=latest)
-            )
+            self._fill_later(thread_id, ns, entry, gen=read.gen, latest=checkpoint_id is None)
         return found
 
     async def alist(
@@ -441,6 +449,22 @@ class CachedPostgresSaver(BaseCheckpointSaver[str]):
         raise SyncCheckpointCallError("prune")
 
     # -- internals ------------------------------------------------------------------------------------
+
+    def _fill_later(self, thread_id: str, ns: str, entry: L1Entry, *, gen: str, latest: bool) -> None:
+        """Populate L1 after a miss without holding up the read that missed. The population lands only if
+        nothing changed the thread since ``gen`` (see RedisL1Cache), so it cannot undo a later write."""
+
+        async def fill() -> None:
+            try:
+                await self._l1_call("populate", lambda: self._l1.populate(thread_id, ns, entry, gen=gen, latest=latest))
+            except Exception as exc:
+                log.warning("checkpoint_l1_populate_failed", thread_id=thread_id, error=repr(exc))
+            finally:
+                if self._filling.get(thread_id) is task:
+                    del self._filling[thread_id]
+
+        task = asyncio.get_running_loop().create_task(fill())
+        self._filling[thread_id] = task
 
     def _check_size(self, what: str, size: int) -> None:
         if size > self._max_bytes:

@@ -17,10 +17,12 @@ and a missed key can never resurrect deleted data. Population after an L2 read o
 unchanged since the read started, so a concurrent write is never overwritten by an older snapshot.
 
 Records never pass through Lua: handing a 64 KiB value to or from a script costs Redis over 100 µs, against
-a few µs for a plain GET or SET. A write is one MULTI in which a SET moves the record and a script does
-the small bookkeeping. A read is a script (checks, TTLs, pending writes) and a GET sent together without
-MULTI; the record is served only if its stamp is the one the script saw, which proves no write came
-between the two. Both go out as one batch on one connection (see :class:`RedisExchange`).
+a few µs for a plain GET or SET. A write is a SET of the record, behind a fresh random stamp, followed by
+a script for the small bookkeeping, which records that stamp. A read is a script (checks, TTLs, pending
+writes) followed by a GET of the record. Each pair goes out as one batch on one connection (see
+:class:`RedisExchange`) but not as one transaction: a record is served only if its stamp is the one the
+bookkeeping holds, so a read that raced a write is a miss, never a mix, and population replaces a record
+whose stamp does not match.
 """
 
 from __future__ import annotations
@@ -53,24 +55,26 @@ local function advance(head, set, nfield, cid, record, latest, ttl)
 end
 """
 
-# KEYS: head, set, latest slot. ARGV: n-field, id ('' for the newest), bookkeeping prefix, record prefix,
-# ttl. Sent just before a GET of the record (latest slot or by id).
+# KEYS: head, set, latest slot, replay queue. ARGV: n-field, id ('' for the newest), bookkeeping prefix,
+# record prefix, ttl. Sent just before a GET of the record (latest slot or by id). Returns gen and the
+# replay queue's length, then on a hit the id and the bookkeeping fields.
 _READ = _ADVANCE + """
 local head = redis.call('HMGET', KEYS[1], 'epoch', 'gen')
 local epoch, gen = head[1], head[2] or '0'
-if not epoch then return {gen} end
+local miss = {gen, redis.call('LLEN', KEYS[4])}
+if not epoch then return miss end
 local ttl = tonumber(ARGV[5])
 local cid = ARGV[2]
 local newest = cid == ''
 if newest then
   cid = redis.call('HGET', KEYS[1], ARGV[1])
-  if not cid then return {gen} end
+  if not cid then return miss end
 end
 local meta, record = ARGV[3] .. cid, ARGV[4] .. cid
-if redis.call('HGET', meta, 'e') ~= epoch then return {gen} end
+if redis.call('HGET', meta, 'e') ~= epoch then return miss end
 if newest then
   if redis.call('EXISTS', KEYS[3]) == 0 then
-    if redis.call('EXISTS', record) == 0 then return {gen} end
+    if redis.call('EXISTS', record) == 0 then return miss end
     advance(KEYS[1], KEYS[2], ARGV[1], cid, record, KEYS[3], ttl)
   end
   redis.call('PEXPIRE', KEYS[3], ttl)
@@ -79,12 +83,11 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('PEXPIRE', KEYS[2], ttl)
 redis.call('PEXPIRE', meta, ttl)
 redis.call('PEXPIRE', record, ttl)
-return {gen, cid, redis.call('HGETALL', meta)}
+return {gen, miss[2], cid, redis.call('HGETALL', meta)}
 """
 
 # KEYS: head, set, bookkeeping, record, latest slot, replay queue. ARGV: n-field, id, epoch to start
-# with, ttl, stamp. Runs right after the SET of the record in the same MULTI; returns the replay queue's
-# length.
+# with, ttl, stamp. Sent right after the SET of the record; returns the replay queue's length.
 _PUT = _ADVANCE + """
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then
@@ -128,8 +131,8 @@ return redis.call('LLEN', KEYS[3])
 
 # KEYS: head, set, bookkeeping, record, latest slot, staging. ARGV: gen seen before the L2 read, n-field,
 # id, '1' if it was a latest read, epoch to start with, ttl, stamp, stamp length, then (field, frame)
-# pairs. Runs right after the SET of the staged record in the same MULTI. An entry of this epoch whose
-# record carries its stamp is kept; otherwise the staged record replaces it.
+# pairs. Sent right after the SET of the staged record (a key of its own, so no other call touches it).
+# An entry of this epoch whose record carries its stamp is kept; otherwise the staged record replaces it.
 _POPULATE = _ADVANCE + """
 local gen = redis.call('HGET', KEYS[1], 'gen') or '0'
 if gen ~= ARGV[1] then
@@ -187,6 +190,7 @@ class L1Entry:
 @dataclass(frozen=True)
 class L1Read:
     gen: str
+    pending: int  # writes waiting in the replay queue
     entry: L1Entry | None
 
 
@@ -236,25 +240,26 @@ class RedisL1Cache:
         latest = self._latest_key(thread_id, ns)
         records = self._family(thread_id, "r", ns)
         found, stored = await within(self._timeout_s, self._exchange.send(
-            ("EVAL", _READ, 3, self.thread_key(thread_id, "h"), self.thread_key(thread_id, "k"), latest,
-             f"n:{ns}", checkpoint_id or "", self._family(thread_id, "m", ns), records, self._ttl_ms),
+            ("EVAL", _READ, 4, self.thread_key(thread_id, "h"), self.thread_key(thread_id, "k"), latest,
+             self.queue_key(), f"n:{ns}", checkpoint_id or "", self._family(thread_id, "m", ns), records,
+             self._ttl_ms),
             ("GET", records + checkpoint_id if checkpoint_id else latest),
         ))
-        gen = _text(found[0])
-        if len(found) < 3:
-            return L1Read(gen, None)
-        flat = found[2]
+        gen, pending = _text(found[0]), int(found[1])
+        if len(found) < 4:
+            return L1Read(gen, pending, None)
+        flat = found[3]
         fields = {flat[i]: flat[i + 1] for i in range(0, len(flat), 2)}
         stamp = fields.get(b"v")
         if stored is None or stamp is None or stored[:_STAMP_BYTES] != stamp:
-            return L1Read(gen, None)  # a write landed between the script and the GET: read L2 instead
+            return L1Read(gen, pending, None)  # a write landed between the script and the GET: read L2
         writes = [value for key, value in fields.items() if key.startswith(b"w")]
-        return L1Read(gen, L1Entry(_text(found[1]), memoryview(stored)[_STAMP_BYTES:], writes))
+        return L1Read(gen, pending, L1Entry(_text(found[2]), memoryview(stored)[_STAMP_BYTES:], writes))
 
     async def put(self, thread_id: str, ns: str, checkpoint_id: str, record: bytes) -> int:
         record_key = self._family(thread_id, "r", ns) + checkpoint_id
         stamp = _stamp()
-        _, pending = await within(self._timeout_s, self._exchange.send_atomically(
+        _, pending = await within(self._timeout_s, self._exchange.send(
             ("SET", record_key, stamp + record, "PX", self._ttl_ms),
             ("EVAL", _PUT, 6, self.thread_key(thread_id, "h"), self.thread_key(thread_id, "k"),
              self._family(thread_id, "m", ns) + checkpoint_id, record_key, self._latest_key(thread_id, ns),
@@ -284,7 +289,7 @@ class RedisL1Cache:
                            stamp, _STAMP_BYTES]
         for index, frame in enumerate(entry.writes):
             args.extend([f"w{index:06d}", frame])
-        _, landed = await within(self._timeout_s, self._exchange.send_atomically(
+        _, landed = await within(self._timeout_s, self._exchange.send(
             ("SET", staging, stamp + (entry.record or b""), "PX", self._ttl_ms),
             ("EVAL", _POPULATE, 6, self.thread_key(thread_id, "h"), self.thread_key(thread_id, "k"),
              self._family(thread_id, "m", ns) + entry.checkpoint_id,
