@@ -36,8 +36,12 @@ async def test_an_error_reply_is_raised_and_the_connection_stays_in_sync(redis_u
         with pytest.raises(ResponseError, match="WRONGTYPE"):
             await exchange.send(("HGET", key, "f"), ("GET", key))
         assert await exchange.send(("GET", key), ("PING",)) == [b"v", b"PONG"]
+        with pytest.raises(ResponseError, match="WRONGTYPE"):
+            await exchange.send_atomically(("SET", f"{key}:2", "x"), ("HGET", key, "f"))
+        assert await redis.get(f"{key}:2") == b"x"  # MULTI does not roll back; the error still surfaces
+        assert await exchange.send_atomically(("SET", f"{key}:2", "y"), ("GET", f"{key}:2")) == [b"OK", b"y"]
     finally:
-        await redis.delete(key)
+        await redis.delete(key, f"{key}:2")
         await redis.aclose()
 
 

@@ -17,12 +17,12 @@ and a missed key can never resurrect deleted data. Population after an L2 read o
 unchanged since the read started, so a concurrent write is never overwritten by an older snapshot.
 
 Records never pass through Lua: handing a 64 KiB value to or from a script costs Redis over 100 µs, against
-a few µs for a plain GET or SET. A write is a SET of the record, behind a fresh random stamp, followed by
-a script for the small bookkeeping, which records that stamp. A read is a script (checks, TTLs, pending
-writes) followed by a GET of the record. Each pair goes out as one batch on one connection (see
-:class:`RedisExchange`) but not as one transaction: a record is served only if its stamp is the one the
-bookkeeping holds, so a read that raced a write is a miss, never a mix, and population replaces a record
-whose stamp does not match.
+a few µs for a plain GET or SET. A write is a SET of the record, behind a fresh random stamp, and a script
+for the small bookkeeping, which records that stamp, in one MULTI. A read is a script (checks, TTLs,
+pending writes) followed by a GET of the record, in one batch on one connection (see
+:class:`RedisExchange`) but not in one transaction: a record is served only if its stamp is the one the
+bookkeeping holds, so a read that raced a write is a miss, never a mix. Population stages its record under
+a key of its own and replaces an entry whose stamp does not match.
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ return {gen, miss[2], cid, redis.call('HGETALL', meta)}
 """
 
 # KEYS: head, set, bookkeeping, record, latest slot, replay queue. ARGV: n-field, id, epoch to start
-# with, ttl, stamp. Sent right after the SET of the record; returns the replay queue's length.
+# with, ttl, stamp. Runs right after the SET of the record, in one MULTI; returns the replay queue's
+# length.
 _PUT = _ADVANCE + """
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then
@@ -259,7 +260,9 @@ class RedisL1Cache:
     async def put(self, thread_id: str, ns: str, checkpoint_id: str, record: bytes) -> int:
         record_key = self._family(thread_id, "r", ns) + checkpoint_id
         stamp = _stamp()
-        _, pending = await within(self._timeout_s, self._exchange.send(
+        # One transaction: a population landing between the SET and the script could otherwise leave an
+        # older record under this write's stamp.
+        _, pending = await within(self._timeout_s, self._exchange.send_atomically(
             ("SET", record_key, stamp + record, "PX", self._ttl_ms),
             ("EVAL", _PUT, 6, self.thread_key(thread_id, "h"), self.thread_key(thread_id, "k"),
              self._family(thread_id, "m", ns) + checkpoint_id, record_key, self._latest_key(thread_id, ns),

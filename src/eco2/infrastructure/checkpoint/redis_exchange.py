@@ -11,11 +11,12 @@ Every batch sent through here must be safe to send twice: when a kept connection
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import Redis
 from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
 
 
 class RedisExchange:
@@ -32,6 +33,17 @@ class RedisExchange:
         except RedisConnectionError:
             await self._drop_idle()  # if one kept connection is dead, the others likely are too
             return await self._once(commands)
+
+    async def send_atomically(self, *commands: tuple[Any, ...]) -> list[Any]:
+        """:meth:`send` inside MULTI/EXEC; raises the first command error, as a pipeline would."""
+        replies = await self.send(("MULTI",), *commands, ("EXEC",))
+        results = replies[-1]
+        if results is None:
+            raise ResponseError("EXEC aborted")
+        for result in results:
+            if isinstance(result, Exception):
+                raise result
+        return cast(list[Any], results)
 
     async def _once(self, commands: tuple[tuple[Any, ...], ...]) -> list[Any]:
         conn = self._idle.pop() if self._idle else await self._pool.get_connection()
