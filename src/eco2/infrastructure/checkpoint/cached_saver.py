@@ -104,12 +104,12 @@ class CachedPostgresSaver(BaseCheckpointSaver[str]):
     ):
         super().__init__(serde=l2.serde)
         self._l2 = l2
-        exchange = RedisExchange(redis)
+        exchange = RedisExchange(redis, redis_timeout_s)
         self._l1 = RedisL1Cache(redis, exchange, prefix, l1_ttl_s, redis_timeout_s)
         self._queue = RedisReplayQueue(redis, self._l1.queue_key(), timeout_s=redis_timeout_s)
         self._locks = ThreadLocks(
             exchange, lambda thread_id: self._l1.thread_key(thread_id, "lock"),
-            ttl_s=lock_ttl_s, wait_s=lock_wait_s, timeout_s=redis_timeout_s,
+            ttl_s=lock_ttl_s, wait_s=lock_wait_s,
         )
         self._max_bytes = max_bytes
         self._l1_retry_s = l1_retry_s

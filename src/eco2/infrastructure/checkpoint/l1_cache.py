@@ -240,12 +240,12 @@ class RedisL1Cache:
     async def read(self, thread_id: str, ns: str, checkpoint_id: str | None) -> L1Read:
         latest = self._latest_key(thread_id, ns)
         records = self._family(thread_id, "r", ns)
-        found, stored = await within(self._timeout_s, self._exchange.send(
+        found, stored = await self._exchange.send(
             ("EVAL", _READ, 4, self.thread_key(thread_id, "h"), self.thread_key(thread_id, "k"), latest,
              self.queue_key(), f"n:{ns}", checkpoint_id or "", self._family(thread_id, "m", ns), records,
              self._ttl_ms),
             ("GET", records + checkpoint_id if checkpoint_id else latest),
-        ))
+        )
         gen, pending = _text(found[0]), int(found[1])
         if len(found) < 4:
             return L1Read(gen, pending, None)
@@ -262,12 +262,12 @@ class RedisL1Cache:
         stamp = _stamp()
         # One transaction: a population landing between the SET and the script could otherwise leave an
         # older record under this write's stamp.
-        _, pending = await within(self._timeout_s, self._exchange.send_atomically(
+        _, pending = await self._exchange.send_atomically(
             ("SET", record_key, stamp + record, "PX", self._ttl_ms),
             ("EVAL", _PUT, 6, self.thread_key(thread_id, "h"), self.thread_key(thread_id, "k"),
              self._family(thread_id, "m", ns) + checkpoint_id, record_key, self._latest_key(thread_id, ns),
              self.queue_key(), f"n:{ns}", checkpoint_id, _epoch(), self._ttl_ms, stamp),
-        ))
+        )
         return int(pending)
 
     async def put_writes(
@@ -277,10 +277,10 @@ class RedisL1Cache:
         args: list[Any] = [self._ttl_ms]
         for name, overwrite, frame in items:
             args.extend([name, "o" if overwrite else "n", frame])
-        (pending,) = await within(self._timeout_s, self._exchange.send(
+        (pending,) = await self._exchange.send(
             ("EVAL", _WRITES, 3, self.thread_key(thread_id, "h"),
              self._family(thread_id, "m", ns) + checkpoint_id, self.queue_key(), *args),
-        ))
+        )
         return int(pending)
 
     async def populate(
@@ -292,13 +292,13 @@ class RedisL1Cache:
                            stamp, _STAMP_BYTES]
         for index, frame in enumerate(entry.writes):
             args.extend([f"w{index:06d}", frame])
-        _, landed = await within(self._timeout_s, self._exchange.send(
+        _, landed = await self._exchange.send(
             ("SET", staging, stamp + (entry.record or b""), "PX", self._ttl_ms),
             ("EVAL", _POPULATE, 6, self.thread_key(thread_id, "h"), self.thread_key(thread_id, "k"),
              self._family(thread_id, "m", ns) + entry.checkpoint_id,
              self._family(thread_id, "r", ns) + entry.checkpoint_id,
              self._latest_key(thread_id, ns), staging, *args),
-        ))
+        )
         return bool(landed)
 
     async def invalidate(self, thread_ids: Iterable[str]) -> None:

@@ -6,7 +6,8 @@ round trip itself. This is the same send-then-read on the client's own connectio
 connections are borrowed from the client's pool once and kept here while idle.
 
 Every batch sent through here must be safe to send twice: when a kept connection turns out to be dead
-(the server restarted or dropped it while idle), the batch is sent once more on a fresh one.
+(the server restarted or dropped it while idle), the batch is sent once more on a fresh one. Each batch,
+resend included, has the checkpointer's Redis deadline (see :mod:`redis_deadline`).
 """
 
 from __future__ import annotations
@@ -18,21 +19,20 @@ from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
+from eco2.infrastructure.checkpoint.redis_deadline import DEFAULT_TIMEOUT_S, within
+
 
 class RedisExchange:
-    def __init__(self, redis: Redis, keep: int = 64):
+    def __init__(self, redis: Redis, timeout_s: float = DEFAULT_TIMEOUT_S, keep: int = 64):
         self._pool = redis.connection_pool
+        self._timeout_s = timeout_s
         self._keep = keep
         self._idle: list[AbstractConnection] = []
 
     async def send(self, *commands: tuple[Any, ...]) -> list[Any]:
         """Send ``commands`` in one write on one connection and return their replies; an error reply is
         raised."""
-        try:
-            return await self._once(commands)
-        except RedisConnectionError:
-            await self._drop_idle()  # if one kept connection is dead, the others likely are too
-            return await self._once(commands)
+        return await within(self._timeout_s, self._send(commands))
 
     async def send_atomically(self, *commands: tuple[Any, ...]) -> list[Any]:
         """:meth:`send` inside MULTI/EXEC; raises the first command error, as a pipeline would."""
@@ -44,6 +44,13 @@ class RedisExchange:
             if isinstance(result, Exception):
                 raise result
         return cast(list[Any], results)
+
+    async def _send(self, commands: tuple[tuple[Any, ...], ...]) -> list[Any]:
+        try:
+            return await self._once(commands)
+        except RedisConnectionError:
+            await self._drop_idle()  # if one kept connection is dead, the others likely are too
+            return await self._once(commands)
 
     async def _once(self, commands: tuple[tuple[Any, ...], ...]) -> list[Any]:
         conn = self._idle.pop() if self._idle else await self._pool.get_connection()

@@ -20,7 +20,6 @@ from redis.exceptions import RedisError
 
 from eco2.infrastructure.checkpoint.errors import ThreadBusyError
 from eco2.infrastructure.checkpoint.metrics import L1_FAILURES
-from eco2.infrastructure.checkpoint.redis_deadline import DEFAULT_TIMEOUT_S, within
 from eco2.infrastructure.checkpoint.redis_exchange import RedisExchange
 
 log = structlog.get_logger(__name__)
@@ -28,11 +27,9 @@ log = structlog.get_logger(__name__)
 # Taking a lock this token already holds succeeds, so a call sent twice (see RedisExchange) is harmless.
 _ACQUIRE = """
 local holder = redis.call('GET', KEYS[1])
-if holder == ARGV[1] or (not holder and redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])) then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-return 0
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
 """
 
 _RELEASE = """
@@ -54,10 +51,8 @@ class ThreadLocks:
         *,
         ttl_s: float = 30.0,
         wait_s: float = 60.0,
-        timeout_s: float = DEFAULT_TIMEOUT_S,
     ):
         self._exchange = exchange
-        self._timeout_s = timeout_s
         self._key_for = key_for
         self._ttl_ms = int(ttl_s * 1000)
         self._wait_s = wait_s
@@ -75,13 +70,13 @@ class ThreadLocks:
             async with self._local_lock(thread_id):
                 yield
             return
-        keeper = _KeepAlive(self._exchange, key, token, self._ttl_ms, self._timeout_s)
+        keeper = _KeepAlive(self._exchange, key, token, self._ttl_ms)
         try:
             yield
         finally:
             await keeper.stop()
             try:
-                await within(self._timeout_s, self._exchange.send(("EVAL", _RELEASE, 1, key, token)))
+                await self._exchange.send(("EVAL", _RELEASE, 1, key, token))
             except RedisError as exc:
                 log.warning("checkpoint_thread_lock_release_failed", thread_id=thread_id, error=str(exc))
 
@@ -96,7 +91,7 @@ class ThreadLocks:
         started = time.monotonic()
         delay = 0.002
         acquire = ("EVAL", _ACQUIRE, 1, key, token, self._ttl_ms)
-        while not (await within(self._timeout_s, self._exchange.send(acquire)))[0]:
+        while not (await self._exchange.send(acquire))[0]:
             if time.monotonic() - started > self._wait_s:
                 raise ThreadBusyError(thread_id, self._wait_s)
             await asyncio.sleep(delay * (0.5 + random.random()))
@@ -107,9 +102,8 @@ class _KeepAlive:
     """Extends a held lock every third of its TTL. A timer, not a task: most turns end long before the
     first extension is due, and cancelling a timer costs next to nothing."""
 
-    def __init__(self, exchange: RedisExchange, key: str, token: str, ttl_ms: int, timeout_s: float):
+    def __init__(self, exchange: RedisExchange, key: str, token: str, ttl_ms: int):
         self._exchange = exchange
-        self._timeout_s = timeout_s
         self._key = key
         self._token = token
         self._ttl_ms = ttl_ms
@@ -123,7 +117,7 @@ class _KeepAlive:
     async def _renew(self) -> None:
         try:
             extend = ("EVAL", _EXTEND, 1, self._key, self._token, self._ttl_ms)
-            if not (await within(self._timeout_s, self._exchange.send(extend)))[0]:
+            if not (await self._exchange.send(extend))[0]:
                 log.warning("checkpoint_thread_lock_lost", key=self._key)
                 self._timer = None
                 return
